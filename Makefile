@@ -1,0 +1,43 @@
+# The README's commands. `make run` and `make test` create .venv/ first when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Rules call the `killipose` command: put the project's environment first on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: setup run report test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("killipose needs Python 3.11+") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/snakemake --cores all
+	$(BIN)/snakemake --report results/report.html
+	@echo "report: results/report.html"
+
+test: lint
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile workflow
+	@# Every lint fails the build except the advice to give each rule a conda env or
+	@# container, which does not apply to a pip-installed project (see STYLE).
+	@out=$$($(BIN)/snakemake --lint --cores 1 2>&1); status=$$?; \
+	other=$$(echo "$$out" | grep '^ *\* ' | grep -v 'Specify a conda environment or container'); \
+	if [ -n "$$other" ] || ! echo "$$out" | grep -q 'Lints for rule\|Congratulations'; then \
+	  echo "$$out"; exit 1; fi; \
+	echo "snakemake --lint: no lints but the conda/container advice (exit $$status)"
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf results .snakemake

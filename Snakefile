@@ -1,0 +1,28 @@
+# killipose: clean keypoint tables, fit PCA and autoencoders, render reconstructions.
+# This file only wires things up; every step is a `killipose` command (see workflow/rules).
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/fit.smk"
+include: "workflow/rules/embed.smk"
+include: "workflow/rules/render.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),

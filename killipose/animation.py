@@ -1,0 +1,431 @@
+"""Side-by-side videos of a pose and its reconstructions by several models.
+
+The figure is built and drawn once and its pixels cached. Every frame then restores that
+background and draws only what moves (blitting): five artists shared by all panels, in
+display pixels, and the frame counter stamped from pre-rendered glyphs. Frames go straight
+from the Agg buffer to the ffmpeg binary bundled with ``imageio-ffmpeg``, so neither a
+system ffmpeg nor a display is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.transforms import IdentityTransform
+from tqdm import tqdm
+
+from killipose.errors import InputError
+from killipose.io import atomic_path
+
+DPI = 100
+#: H.264 encodes 16x16 macro blocks; a frame whose sides are multiples of 16 is encoded
+#: as it is instead of being rescaled by ffmpeg.
+MACRO_BLOCK = 16
+#: How many past frames of the head the trail shows.
+TRAIL_FRAMES = 20
+
+# Layout in inches. The axes are square so that a pixel is as long along x as along y.
+PANEL_WIDTH_IN = 3.2
+LEFT_IN, RIGHT_IN, GAP_IN = 0.62, 0.12, 0.14
+HEADER_IN, BOTTOM_IN = 0.85, 0.55
+
+REFERENCE_COLOUR = "#333333"
+MODEL_COLOUR = "#1f77b4"
+GHOST_COLOUR = "#c4c4c4"
+HEAD_COLOUR = "#d62728"
+COUNTER_FONTSIZE = 11
+
+
+def render_reconstruction(
+    panels: dict[str, np.ndarray],
+    keypoints: list[str],
+    frame_numbers: np.ndarray,
+    time_s: np.ndarray,
+    out_path: str | os.PathLike,
+    fps: float = 20.0,
+    title: str = "",
+    progress: bool = False,
+) -> Path:
+    """Render the poses of several panels side by side into an H.264 MP4.
+
+    Parameters
+    ----------
+    panels
+        Panel title -> array ``(frames, keypoints, 2)`` of x, y pixel coordinates (image
+        convention: y grows downwards), all the same shape. The **first** entry is the
+        reference (normally ``"original"``): its skeleton is also drawn in light grey behind
+        every other panel, so what a model gets wrong shows at a glance. NaN coordinates are
+        not drawn, nor are the skeleton segments that touch them.
+    keypoints
+        Keypoint names in body order, head first; the skeleton joins them in this order and
+        the first one is marked as the head.
+    frame_numbers
+        ``(frames,)`` frame number shown on each frame.
+    time_s
+        ``(frames,)`` time in seconds shown on each frame.
+    out_path
+        The ``.mp4`` to write; parent folders are created. It appears only when complete:
+        the video is written to a temporary file beside it and renamed.
+    fps
+        Playback rate in frames per second.
+    title
+        Text at the top left of every frame; nothing if empty.
+    progress
+        Show a tqdm progress bar (on stderr).
+
+    Returns
+    -------
+    The path of the video: ``320 * len(panels)`` pixels wide, 432 high (multiples of 16,
+    so ffmpeg does not rescale), H.264 in yuv420p (plays in browsers), at ``fps``.
+
+    Raises
+    ------
+    ValueError
+        (as :class:`killipose.errors.InputError`) if there are no panels or no frames, if
+        the panels differ in shape or do not match ``keypoints``, if ``frame_numbers`` or
+        ``time_s`` do not have one entry per frame, or if ``fps`` is not positive.
+
+    Notes
+    -----
+    All panels share one square view, fixed for the whole video: it holds every finite
+    point of every panel and frame with a margin. A window in which the animal crosses the
+    whole arena therefore shows a small skeleton; render shorter windows to see detail.
+    """
+    stack, n_frames = _check_inputs(panels, keypoints, frame_numbers, time_s, fps)
+    names = [str(name) for name in panels]
+    labels = _counter_labels(np.asarray(frame_numbers), np.asarray(time_s, dtype=np.float64))
+
+    scene = _Scene(names, _limits(stack), title, labels.max_chars)
+    display = scene.to_display(stack)  # (panels, frames, keypoints, 2) in frame pixels
+    ghosts = scene.to_display(np.broadcast_to(stack[:1], stack.shape))[1:]
+    width, height = scene.canvas.get_width_height()
+
+    out_path = Path(out_path)
+    with atomic_path(out_path) as tmp:
+        writer = imageio_ffmpeg.write_frames(
+            str(tmp),
+            (width, height),
+            pix_fmt_in="rgba",  # Agg's buffer as it is; ffmpeg drops alpha, saving a copy
+            pix_fmt_out="yuv420p",  # what browsers and QuickTime play
+            fps=float(fps),
+            codec="libx264",
+            quality=5,  # crf 25: lines stay sharp at ~1 MB per 1000 frames of 4 panels
+            macro_block_size=MACRO_BLOCK,
+            ffmpeg_log_level="error",
+            # Moves the index to the front, so a browser starts playing before the download ends.
+            output_params=["-movflags", "+faststart"],
+        )
+        writer.send(None)  # starts ffmpeg
+        try:
+            for i in tqdm(range(n_frames), disable=not progress, desc="video", unit="frame"):
+                start = max(0, i - TRAIL_FRAMES)
+                scene.draw(display[:, i], ghosts[:, i], display[:, start : i + 1, 0], labels[i])
+                writer.send(scene.canvas.buffer_rgba())
+        finally:
+            # Closing waits for ffmpeg to finish the file, also after an error, so that no
+            # ffmpeg outlives this call; atomic_path then discards the temporary file.
+            writer.close()
+        if tmp.stat().st_size == 0:
+            raise RuntimeError(f"ffmpeg wrote nothing for {out_path}; see its messages above")
+    return out_path
+
+
+def _check_inputs(
+    panels: dict[str, np.ndarray],
+    keypoints: list[str],
+    frame_numbers: np.ndarray,
+    time_s: np.ndarray,
+    fps: float,
+) -> tuple[np.ndarray, int]:
+    """Return the panels stacked as float64 ``(panels, frames, keypoints, 2)`` and the
+    number of frames, or raise InputError saying what is wrong."""
+    if not panels:
+        raise InputError("render_reconstruction: no panels given")
+    arrays = [np.asarray(a, dtype=np.float64) for a in panels.values()]
+    shapes = {str(name): a.shape for name, a in zip(panels, arrays, strict=True)}
+    if len(set(shapes.values())) > 1:
+        raise InputError(f"render_reconstruction: panels differ in shape: {shapes}")
+    shape = arrays[0].shape
+    if len(shape) != 3 or shape[1] != len(keypoints) or shape[2] != 2:
+        raise InputError(
+            f"render_reconstruction: panels must be (frames, {len(keypoints)} keypoints, 2) "
+            f"pixel coordinates, got shape {shape}"
+        )
+    n_frames = shape[0]
+    if n_frames == 0:
+        raise InputError("render_reconstruction: zero frames to render")
+    for name, values in (("frame_numbers", frame_numbers), ("time_s", time_s)):
+        if np.shape(values) != (n_frames,):
+            raise InputError(
+                f"render_reconstruction: {name} has shape {np.shape(values)}, expected "
+                f"({n_frames},): one entry per frame of the panels"
+            )
+    if not np.isfinite(fps) or fps <= 0:
+        raise InputError(f"render_reconstruction: fps must be positive, got {fps}")
+    return np.stack(arrays), n_frames
+
+
+def _limits(stack: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Square view ``(xlim, ylim)`` in pixels holding every finite point, with a margin.
+
+    One view for all panels and frames keeps the panels comparable and the picture still
+    while the video plays. ``ylim`` runs top-down, as image coordinates do.
+    """
+    points = stack.reshape(-1, 2)
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) == 0:
+        low, high = np.zeros(2), np.full(2, 100.0)  # nothing will be drawn; any view does
+    else:
+        low, high = points.min(axis=0), points.max(axis=0)
+    centre = (low + high) / 2
+    # Half the side: the larger span plus 4% on each side, at least 20 px so that a still
+    # animal is not magnified into a blur.
+    half = max(float((high - low).max()) * 0.54, 20.0)
+    return (centre[0] - half, centre[0] + half), (centre[1] + half, centre[1] - half)
+
+
+class _CounterLabels:
+    """The ``frame N   t = S.SS s`` text of each frame, at one fixed width so it stays put."""
+
+    def __init__(self, frame_numbers: np.ndarray, time_s: np.ndarray):
+        self.frame_numbers = frame_numbers
+        self.time_s = time_s
+        self.number_width = max(len(_format_number(v)) for v in _extremes(frame_numbers))
+        self.time_width = max(len(f"{v:.2f}") for v in _extremes(time_s))
+        self.max_chars = len(self[0])
+
+    def __getitem__(self, i: int) -> str:
+        number = _format_number(self.frame_numbers[i])
+        return f"frame {number:>{self.number_width}}   t = {self.time_s[i]:>{self.time_width}.2f} s"
+
+
+def _counter_labels(frame_numbers: np.ndarray, time_s: np.ndarray) -> _CounterLabels:
+    return _CounterLabels(frame_numbers, time_s)
+
+
+def _format_number(value) -> str:
+    """A frame number as an integer, also when it arrives as a float (NaN stays 'nan')."""
+    value = float(value)
+    return f"{value:.0f}" if np.isfinite(value) else str(value)
+
+
+def _extremes(values: np.ndarray) -> list[float]:
+    """The values whose text is widest: the smallest, the largest and NaN/inf if present."""
+    values = values.astype(np.float64)
+    finite = values[np.isfinite(values)]
+    out = [float(v) for v in values[~np.isfinite(values)][:1]]
+    if len(finite):
+        out += [float(finite.min()), float(finite.max())]
+    return out or [0.0]
+
+
+class _Scene:
+    """The figure, its cached background and the artists redrawn on every frame.
+
+    The moving artists live in display pixels on the figure, one per role for all panels
+    together (NaN rows separate the panels), because each ``draw_artist`` costs a fixed
+    ~0.2 ms however few points it draws. Nothing is clipped to the axes; none needs to be,
+    since the view holds every point with a margin.
+    """
+
+    def __init__(self, names: list[str], limits, title: str, counter_chars: int):
+        n = len(names)
+        width_px = _round_up(n * PANEL_WIDTH_IN * DPI, MACRO_BLOCK)
+        width_in = width_px / DPI
+        side_in = (width_in - LEFT_IN - RIGHT_IN - (n - 1) * GAP_IN) / n
+        height_px = _round_up((HEADER_IN + side_in + BOTTOM_IN) * DPI, MACRO_BLOCK)
+        height_in = height_px / DPI
+        bottom_in = height_in - HEADER_IN - side_in  # the rounding slack goes below the axes
+
+        # A bare Figure with an Agg canvas, not pyplot: no GUI backend, no global figure
+        # registry, so it works headless and in worker threads.
+        self.fig = fig = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="white")
+        self.canvas = FigureCanvasAgg(fig)
+        xlim, ylim = limits
+        self.axes = []
+        for p, name in enumerate(names):
+            left_in = LEFT_IN + p * (side_in + GAP_IN)
+            rect = (left_in / width_in, bottom_in / height_in, side_in / width_in, side_in / height_in)
+            ax = fig.add_axes(rect)
+            ax.set_xlim(xlim)
+            ax.set_ylim(ylim)
+            ax.set_aspect("equal", adjustable="box")
+            ax.set_title(name, fontsize=11, pad=4)
+            ax.set_xlabel("x (px)", fontsize=9, labelpad=2)
+            ax.tick_params(labelsize=8, length=3, pad=2)
+            if p == 0:
+                ax.set_ylabel("y (px)", fontsize=9, labelpad=2)
+            else:
+                ax.tick_params(labelleft=False)  # the same y as the first panel
+            ax.grid(True, color="#eeeeee", linewidth=0.6)
+            ax.set_axisbelow(True)
+            self.axes.append(ax)
+
+        pixels = IdentityTransform()
+        style = {"transform": pixels, "animated": True}
+        self.ghost = Line2D([], [], color=GHOST_COLOUR, lw=3, marker="o", ms=4, **style)
+        self.trail = LineCollection([], linewidths=1.5, **style)
+        self.reference = Line2D([], [], color=REFERENCE_COLOUR, lw=2, marker="o", ms=4.5, **style)
+        self.models = Line2D([], [], color=MODEL_COLOUR, lw=2, marker="o", ms=4.5, **style)
+        self.head = Line2D(
+            [], [], ls="", marker="o", color=HEAD_COLOUR, ms=8, mec="white", mew=1, **style
+        )
+        for artist in (self.ghost, self.trail, self.reference, self.models, self.head):
+            fig.add_artist(artist)
+        # Older trail segments fainter; one ramp per panel.
+        ramp = np.tile(to_rgba(HEAD_COLOUR), (TRAIL_FRAMES, 1))
+        ramp[:, 3] = np.linspace(0.05, 0.6, TRAIL_FRAMES)
+        self.trail_ramp = ramp
+
+        top = 1 - 0.1 / height_in
+        if title:
+            fig.text(0.08 / width_in, top, title, ha="left", va="top", fontsize=12)
+        legend = [
+            Line2D([], [], color=GHOST_COLOUR, lw=3, marker="o", ms=4, label=f"{names[0]} (behind)"),
+            Line2D([], [], color=MODEL_COLOUR, lw=2, marker="o", ms=4.5, label="model"),
+            Line2D([], [], ls="", marker="o", color=HEAD_COLOUR, mec="white", ms=8, label="head"),
+            Line2D([], [], color=HEAD_COLOUR, alpha=0.4, lw=1.5, label=f"head, last {TRAIL_FRAMES}"),
+        ]
+        if n == 1:
+            legend = legend[2:]  # no model, no ghost
+        fig.legend(
+            handles=legend,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 1 - 0.36 / height_in),
+            ncol=len(legend),
+            frameon=False,
+            fontsize=8,
+            handlelength=2.2,
+            columnspacing=1.2,
+        )
+
+        self.canvas.draw()  # the static parts, once; animated artists are left out
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
+        self.counter = _GlyphStamp(COUNTER_FONTSIZE, DPI)
+        # Right-aligned at the top right, level with the title.
+        self.counter_at = (
+            round(0.1 * DPI),
+            width_px - round(0.1 * DPI) - self.counter.width(counter_chars),
+        )
+
+    def to_display(self, points: np.ndarray) -> np.ndarray:
+        """Panel data coordinates ``(panels, ..., 2)`` -> figure pixels, from the bottom left."""
+        out = np.empty_like(points)
+        for p, ax in enumerate(self.axes):
+            flat = points[p].reshape(-1, 2)
+            out[p] = ax.transData.transform(flat).reshape(points[p].shape)
+        return out
+
+    def draw(self, poses: np.ndarray, ghosts: np.ndarray, heads: np.ndarray, label: str) -> None:
+        """Draw one frame into the canvas buffer.
+
+        Parameters
+        ----------
+        poses
+            ``(panels, keypoints, 2)`` display pixels.
+        ghosts
+            ``(panels - 1, keypoints, 2)``: the reference pose in each model panel's pixels.
+        heads
+            ``(panels, trail frames, 2)``: recent head positions, oldest first, in pixels.
+        label
+            The frame counter text.
+        """
+        self.canvas.restore_region(self.background)
+        if len(ghosts):
+            self.ghost.set_data(*_joined(ghosts).T)
+            self.fig.draw_artist(self.ghost)
+        if heads.shape[1] > 1:
+            segments = np.stack([heads[:, :-1], heads[:, 1:]], axis=2)  # (panels, n, 2, 2)
+            self.trail.set_segments(segments.reshape(-1, 2, 2))
+            ramp = self.trail_ramp[TRAIL_FRAMES - segments.shape[1] :]
+            self.trail.set_color(np.tile(ramp, (len(heads), 1)))
+            self.fig.draw_artist(self.trail)
+        self.reference.set_data(poses[0, :, 0], poses[0, :, 1])
+        self.fig.draw_artist(self.reference)
+        if len(poses) > 1:
+            self.models.set_data(*_joined(poses[1:]).T)
+            self.fig.draw_artist(self.models)
+        self.head.set_data(poses[:, 0, 0], poses[:, 0, 1])
+        self.fig.draw_artist(self.head)
+        self.counter.stamp(np.asarray(self.canvas.buffer_rgba()), label, *self.counter_at)
+
+
+def _joined(poses: np.ndarray) -> np.ndarray:
+    """Poses ``(n, keypoints, 2)`` as one polyline ``(n * (keypoints + 1), 2)``, with a NaN
+    row after each pose so no line joins one panel's tail to the next panel's head."""
+    n, k, _ = poses.shape
+    out = np.full((n, k + 1, 2), np.nan)
+    out[:, :k] = poses
+    return out.reshape(-1, 2)
+
+
+class _GlyphStamp:
+    """Writes one line of monospace text into an RGBA buffer from pre-rendered glyphs.
+
+    Laying out and rasterising a changing text with matplotlib costs ~5 ms a frame, more
+    than everything else together. Rendering each character once and copying its pixels
+    costs microseconds. Glyphs are dark on white and combined by a per-pixel minimum, so
+    neighbouring cells may overlap and the result is the same as drawing the text on a
+    white background.
+    """
+
+    CHARACTERS = "0123456789.-+ efinamrst="
+    PAD = 2  # px beyond each cell, for glyph edges that overhang it
+
+    def __init__(self, fontsize: float, dpi: float):
+        prop = FontProperties(family="monospace", size=fontsize)
+        sheet = Figure(dpi=dpi, facecolor="white")
+        canvas = FigureCanvasAgg(sheet)
+        renderer = canvas.get_renderer()
+        width, height, descent = renderer.get_text_width_height_descent("0" * 50, prop, False)
+        self.pitch = max(1, round(width / 50))
+        ascent = int(np.ceil(height - descent))
+        descent = int(np.ceil(descent))
+        spacing = self.pitch + 4 * self.PAD  # keeps the characters apart on the sheet
+        sheet_w = spacing * (len(self.CHARACTERS) + 1)
+        sheet_h = ascent + descent + 4 * self.PAD
+        sheet.set_size_inches(sheet_w / dpi, sheet_h / dpi)
+        baseline = descent + 2 * self.PAD  # from the bottom
+        origins = [spacing * (k + 1) for k in range(len(self.CHARACTERS))]
+        for ch, x in zip(self.CHARACTERS, origins, strict=True):
+            sheet.text(x, baseline, ch, fontproperties=prop, ha="left", va="baseline",
+                       transform=IdentityTransform())
+        canvas.draw()
+        pixels = np.asarray(canvas.buffer_rgba())
+        top = pixels.shape[0] - baseline - ascent - self.PAD
+        bottom = pixels.shape[0] - baseline + descent + self.PAD
+        self.height = bottom - top
+        self.glyphs = {
+            ch: pixels[top:bottom, x - self.PAD : x + self.pitch + self.PAD].copy()
+            for ch, x in zip(self.CHARACTERS, origins, strict=True)
+        }
+
+    def width(self, n_chars: int) -> int:
+        """Pixel width of a text of ``n_chars`` characters."""
+        return n_chars * self.pitch + 2 * self.PAD
+
+    def stamp(self, buffer: np.ndarray, text: str, top: int, left: int) -> None:
+        """Darken ``buffer`` (rows, columns, RGBA) with ``text``, its box's top left at
+        pixel ``(top, left)``. Characters without a glyph are left blank."""
+        cell = self.pitch + 2 * self.PAD
+        for k, ch in enumerate(text):
+            glyph = self.glyphs.get(ch)
+            if glyph is None or ch == " ":
+                continue
+            x = left + k * self.pitch
+            target = buffer[top : top + self.height, x : x + cell]
+            np.minimum(target, glyph[: target.shape[0], : target.shape[1]], out=target)
+
+
+def _round_up(pixels: float, multiple: int) -> int:
+    """``pixels`` rounded up to a multiple of ``multiple``."""
+    return int(-(-round(pixels) // multiple) * multiple)

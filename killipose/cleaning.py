@@ -1,0 +1,309 @@
+"""Cleaning a keypoint table: drop untracked keypoints, repair short gaps, normalise.
+
+Each step is a small pure function on arrays; :func:`clean_table` runs them in order and
+records, like a provenance log, what each step was given and what it changed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from killipose.errors import InputError
+from killipose.io import keypoint_names, read_json, write_json, write_parquet
+from killipose.split import SPLITS, block_split
+
+#: Columns of a cleaned table that are not features, in this order.
+META_COLUMNS = ("frame", "time_s", "split", "valid")
+MIN_FRAMES_PER_SPLIT = 10
+
+
+@dataclass
+class CleanTable:
+    """A cleaned, normalised keypoint table.
+
+    Attributes
+    ----------
+    frame
+        One row per input row: ``frame`` (row number in the input), ``time_s`` (seconds
+        since the first frame), ``split`` (train/val/test), ``valid`` (usable for fitting),
+        then the feature columns ``x_<kp>``/``y_<kp>`` in normalised units (z-scores; NaN
+        where the frame is not valid).
+    stats
+        Per-feature ``mean`` and ``std`` in pixels, from the valid training frames.
+    report
+        What each cleaning step did (JSON-ready).
+    """
+
+    frame: pd.DataFrame
+    stats: pd.DataFrame
+    report: dict = field(default_factory=dict)
+
+    @property
+    def features(self) -> list[str]:
+        """Feature column names, in body order."""
+        return [c for c in self.frame.columns if c not in META_COLUMNS]
+
+    @property
+    def keypoints(self) -> list[str]:
+        """Keypoint names, in body order."""
+        return [c[2:] for c in self.features[::2]]
+
+    @property
+    def fps(self) -> float:
+        """Frames per second, as estimated from the timestamps."""
+        return float(self.report["fps"])
+
+    def matrix(self, split: str | None = None) -> np.ndarray:
+        """Valid frames of one split (or all) as float32 ``(frames, features)``, normalised."""
+        rows = self.frame["valid"].to_numpy()
+        if split is not None:
+            rows = rows & (self.frame["split"].to_numpy() == split)
+        return self.frame.loc[rows, self.features].to_numpy(np.float32)
+
+    def to_pixels(self, X: np.ndarray) -> np.ndarray:
+        """Undo the normalisation: normalised units -> pixels."""
+        return X * self.stats["std"].to_numpy() + self.stats["mean"].to_numpy()
+
+    def save(self, outdir: str | os.PathLike) -> None:
+        """Write ``outdir/table.parquet`` and ``outdir/report.json``."""
+        write_parquet(self.frame, Path(outdir) / "table.parquet")
+        write_json(self.report, Path(outdir) / "report.json")
+
+
+def load_clean(outdir: str | os.PathLike) -> CleanTable:
+    """Read a cleaned table written by :meth:`CleanTable.save`."""
+    outdir = Path(outdir)
+    report = read_json(outdir / "report.json")
+    try:
+        frame = pd.read_parquet(outdir / "table.parquet")
+    except FileNotFoundError:
+        raise InputError(f"{outdir / 'table.parquet'}: no such file") from None
+    stats = pd.DataFrame(report["normalisation"]).T[["mean", "std"]].astype(float)
+    return CleanTable(
+        frame=frame, stats=stats.loc[[c for c in frame.columns if c in stats.index]], report=report
+    )
+
+
+def clean_table(
+    table: pd.DataFrame,
+    max_nan_fraction: float = 0.5,
+    max_gap: int = 10,
+    max_jump: float = 30.0,
+    keypoints: list[str] | None = None,
+    fps: float | None = None,
+    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+) -> CleanTable:
+    """Clean a keypoint table read by :func:`killipose.read_table`.
+
+    Steps, in order: (1) set non-finite values to NaN; (2) drop keypoints whose ``x`` or
+    ``y`` column is NaN in more than ``max_nan_fraction`` of frames (all-NaN ones always);
+    (3) remove single-frame jumps: a keypoint more than ``max_jump`` pixels away from
+    both the frame before and after is set to NaN; (4) fill gaps of at most ``max_gap``
+    frames by linear interpolation; (5) mark frames that still have a NaN as not valid;
+    (6) split rows into contiguous train/val/test blocks; (7) z-score each column with the
+    mean and standard deviation of the valid training frames.
+
+    Parameters
+    ----------
+    table
+        Input table, one row per frame, with ``x_<kp>``/``y_<kp>`` columns in pixels.
+    max_nan_fraction
+        Largest fraction of missing frames a keypoint may have and be kept, 0..1.
+    max_gap
+        Longest gap (frames) that is interpolated; longer gaps are excluded from fitting.
+    max_jump
+        Plausible largest displacement of a keypoint between frames, pixels.
+    keypoints
+        Keypoints to use, in this order; ``None`` takes every pair found.
+    fps
+        Frame rate; ``None`` estimates it from ``frame_timestamp`` (seconds).
+    fractions
+        Train/val/test shares of the rows.
+
+    Returns
+    -------
+    CleanTable
+
+    Notes
+    -----
+    Gaps are counted in rows. A frame the camera dropped (a missing ``frame_count``) is
+    not a row, so it is not a gap: the neighbours are joined as if consecutive.
+    """
+    if not 0 <= max_nan_fraction <= 1:
+        raise InputError(f"clean.max_nan_fraction must be in [0, 1], got {max_nan_fraction}")
+    if max_gap < 0:
+        raise InputError(f"clean.max_gap must be >= 0 frames, got {max_gap}")
+    if max_jump <= 0:
+        raise InputError(f"clean.max_jump must be > 0 pixels, got {max_jump}")
+    found = keypoint_names(table.columns)
+    if keypoints is None:
+        keypoints = found
+    missing = [k for k in keypoints if k not in found]
+    if missing:
+        raise InputError(
+            f"keypoints: {missing[0]!r} is not in the table (found: {', '.join(found)})"
+        )
+    if not keypoints:
+        raise InputError("no keypoint columns (expected x_<name> and y_<name> pairs)")
+    n = len(table)
+    columns = [f"{axis}_{k}" for k in keypoints for axis in "xy"]
+    values = table[columns].to_numpy(np.float64, copy=True)
+    report: dict = {
+        "input_frames": n,
+        "parameters": {
+            "max_nan_fraction": max_nan_fraction,
+            "max_gap": max_gap,
+            "max_jump_px": max_jump,
+            "split_fractions": list(fractions),
+        },
+    }
+    steps: list[dict] = []
+
+    non_finite = ~np.isfinite(values) & ~np.isnan(values)
+    values[non_finite] = np.nan
+    steps.append({"step": "set non-finite values to NaN", "values_changed": int(non_finite.sum())})
+
+    nan_fraction = np.isnan(values).mean(axis=0) if n else np.ones(len(columns))
+    report["nan_fraction"] = {
+        c: round(float(f), 6) for c, f in zip(columns, nan_fraction, strict=True)
+    }
+    kp_nan = nan_fraction.reshape(-1, 2).max(axis=1)
+    dropped = {}
+    for k, f in zip(keypoints, kp_nan, strict=True):
+        if f >= 1.0:
+            dropped[k] = "all NaN"
+        elif f > max_nan_fraction:
+            dropped[k] = f"NaN in {f:.1%} of frames > max_nan_fraction {max_nan_fraction}"
+    kept = [k for k in keypoints if k not in dropped]
+    if not kept:
+        raise InputError(
+            "every keypoint is missing in more than max_nan_fraction of frames; nothing to fit"
+        )
+    keep_cols = np.array([k not in dropped for k in keypoints]).repeat(2)
+    values = values[:, keep_cols]
+    columns = [c for c, keep in zip(columns, keep_cols, strict=True) if keep]
+    report["dropped_columns"] = {f"{a}_{k}": why for k, why in dropped.items() for a in "xy"}
+    steps.append({"step": "drop mostly-missing keypoints", "dropped": list(dropped)})
+
+    jumps = _single_frame_jumps(values, max_jump)
+    values[np.repeat(jumps, 2, axis=1)] = np.nan
+    steps.append(
+        {
+            "step": "remove single-frame jumps",
+            "values_removed": int(2 * jumps.sum()),
+            "per_keypoint": dict(zip(kept, jumps.sum(axis=0).tolist(), strict=True)),
+        }
+    )
+
+    gaps_filled = values_filled = 0
+    for j in range(values.shape[1]):
+        g, v = _fill_short_gaps(values[:, j], max_gap)
+        gaps_filled += g
+        values_filled += v
+    steps.append(
+        {
+            "step": f"interpolate gaps of <= {max_gap} frames",
+            "gaps_filled": gaps_filled,
+            "values_filled": values_filled,
+        }
+    )
+
+    valid = ~np.isnan(values).any(axis=1)
+    excluded = int((~valid).sum())
+    steps.append({"step": "exclude frames still missing a keypoint", "frames_excluded": excluded})
+    report["gaps_filled"] = gaps_filled
+    report["values_filled"] = values_filled
+    report["frames_excluded"] = {
+        "total": excluded,
+        "long_gap_or_jump": excluded,
+        "non_finite_values_set_to_nan": int(non_finite.sum()),
+        "jump_values_removed": int(2 * jumps.sum()),
+    }
+
+    split = block_split(n, fractions)
+    counts = {s: int((valid & (split == s)).sum()) for s in SPLITS}
+    for s in SPLITS:
+        if counts[s] < MIN_FRAMES_PER_SPLIT:
+            raise InputError(
+                f"too few usable frames: {counts[s]} in the {s} split "
+                f"(need {MIN_FRAMES_PER_SPLIT}; {int(valid.sum())} of {n} frames are usable)"
+            )
+    train = values[valid & (split == "train")]
+    mean = train.mean(axis=0)
+    std = train.std(axis=0)
+    std[std == 0] = 1.0  # a constant column stays constant (0) rather than NaN
+    normalised = (values - mean) / std
+    normalised[~valid] = np.nan
+    steps.append({"step": "z-score with train statistics", "frames": counts})
+
+    time_s, fps_est = _time_axis(table, fps)
+    frame = pd.DataFrame({"frame": np.arange(n), "time_s": time_s, "split": split, "valid": valid})
+    frame = pd.concat([frame, pd.DataFrame(normalised, columns=columns)], axis=1)
+    stats = pd.DataFrame({"mean": mean, "std": std}, index=columns)
+    report.update(
+        {
+            "fps": fps_est,
+            "features": columns,
+            "frames": counts | {"valid": int(valid.sum()), "excluded": excluded},
+            "normalisation": {
+                c: {"mean": float(m), "std": float(s)}
+                for c, m, s in zip(columns, mean, std, strict=True)
+            },
+            "steps": steps,
+        }
+    )
+    return CleanTable(frame=frame, stats=stats, report=report)
+
+
+def _single_frame_jumps(values: np.ndarray, max_jump: float) -> np.ndarray:
+    """Boolean ``(frames, keypoints)``: far from both the previous and the next frame."""
+    xy = values.reshape(len(values), -1, 2)
+    step = np.hypot(*np.moveaxis(np.diff(xy, axis=0), -1, 0))  # (frames-1, keypoints)
+    far = np.nan_to_num(step, nan=0.0) > max_jump
+    jumps = np.zeros(xy.shape[:2], dtype=bool)
+    jumps[1:-1] = far[:-1] & far[1:]
+    return jumps
+
+
+def _fill_short_gaps(column: np.ndarray, max_gap: int) -> tuple[int, int]:
+    """Interpolate NaN runs of at most ``max_gap`` with data on both sides, in place.
+
+    Returns the number of gaps and of values filled.
+    """
+    nan = np.isnan(column)
+    if not nan.any() or max_gap == 0:
+        return 0, 0
+    edges = np.diff(np.concatenate([[0], nan.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    fill = (starts > 0) & (ends < len(column)) & (ends - starts <= max_gap)
+    if not fill.any():
+        return 0, 0
+    marks = np.zeros(len(column) + 1, dtype=np.int32)
+    np.add.at(marks, starts[fill], 1)
+    np.add.at(marks, ends[fill], -1)
+    todo = np.flatnonzero(np.cumsum(marks[:-1]) > 0)
+    known = np.flatnonzero(~nan)
+    column[todo] = np.interp(todo, known, column[known])
+    return int(fill.sum()), len(todo)
+
+
+def _time_axis(table: pd.DataFrame, fps: float | None) -> tuple[np.ndarray, float]:
+    """Seconds since the first frame, and the frame rate used."""
+    n = len(table)
+    stamps = table["frame_timestamp"].to_numpy(np.float64) if "frame_timestamp" in table else None
+    if fps is None and stamps is not None and n > 1:
+        step = np.nanmedian(np.diff(stamps))
+        if np.isfinite(step) and step > 0:
+            fps = 1.0 / step
+    if fps is None:
+        raise InputError(
+            "cannot tell the frame rate: the table has no usable frame_timestamp; set fps"
+        )
+    if stamps is not None and np.isfinite(stamps).all():
+        return stamps - stamps[0], float(fps)
+    return np.arange(n) / fps, float(fps)

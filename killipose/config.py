@@ -1,0 +1,55 @@
+"""Workflow configuration: checks the schema cannot express, and per-dataset settings.
+
+The JSON schema (workflow/schemas/config.schema.yaml) checks keys and types when the
+workflow starts; :func:`check_config` then checks how the parts fit together.
+"""
+
+from __future__ import annotations
+
+from killipose.errors import InputError
+
+#: Keys a dataset may set for itself; anything else comes from the top level.
+DATASET_OVERRIDES = ("models", "latent_dims", "clean", "animation")
+
+
+def check_config(config: dict) -> None:
+    """Raise :class:`InputError` naming the key when the config does not fit together."""
+    for i, name in enumerate(config["run"]):
+        if name not in config["datasets"]:
+            raise InputError(
+                f"config: run[{i}]: dataset {name!r} is not defined under datasets "
+                f"(defined: {', '.join(config['datasets'])})"
+            )
+    for name in config["run"]:
+        ds = dataset_settings(config, name)
+        keypoints = ds.get("keypoints", "auto")
+        if keypoints != "auto":
+            features = 2 * len(keypoints)
+            too_big = [d for d in ds["latent_dims"] if d >= features]
+            if too_big:
+                raise InputError(
+                    f"config: latent_dims: {too_big[0]} must be below the number of "
+                    f"features of dataset {name!r} ({features})"
+                )
+
+
+def dataset_settings(config: dict, name: str) -> dict:
+    """The settings of one dataset, with the top-level defaults filled in.
+
+    Adds ``keypoints_arg``, ``fps_arg`` and ``animation_fps_arg``: the values as the
+    ``killipose`` command line takes them.
+    """
+    ds = dict(config["datasets"][name])
+    for key in DATASET_OVERRIDES:
+        default = config[key]
+        ds[key] = (
+            {**default, **ds.get(key, {})} if isinstance(default, dict) else ds.get(key, default)
+        )
+    keypoints = ds.get("keypoints", "auto")
+    ds["keypoints_arg"] = keypoints if keypoints == "auto" else ",".join(keypoints)
+    ds["fps_arg"] = f"--fps {ds['fps']}" if "fps" in ds else ""
+    fps = ds["animation"].get("fps")
+    ds["animation_fps_arg"] = f"--fps {fps}" if fps else ""
+    ds["animation"].setdefault("start", 0)
+    ds["animation"].setdefault("frames", 1000)
+    return ds

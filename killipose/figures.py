@@ -1,0 +1,214 @@
+"""Static figures: data quality, latent trajectories, model comparison.
+
+Every function takes data in memory and a path, draws with matplotlib's object API (no
+global pyplot state, so it is safe in threads and headless), and writes a PNG atomically.
+"""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from killipose.io import atomic_path
+
+mpl.rcParams.update(
+    {
+        "figure.dpi": 110,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titlesize": 10,
+        "axes.labelsize": 9,
+        "font.size": 9,
+    }
+)
+
+#: One colour per model, the same in every figure and in the animation.
+MODEL_COLOURS = {
+    "original": "#333333",
+    "pca": "#1f77b4",
+    "linear": "#ff7f0e",
+    "nonlinear": "#2ca02c",
+}
+MODEL_LABELS = {"pca": "PCA", "linear": "linear AE", "nonlinear": "nonlinear AE"}
+
+
+def _save(fig: Figure, path: str | os.PathLike) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", bbox_inches="tight")
+
+
+def _time_unit(seconds: float) -> tuple[float, str]:
+    if seconds > 3 * 3600:
+        return 3600.0, "h"
+    if seconds > 180:
+        return 60.0, "min"
+    return 1.0, "s"
+
+
+def plot_missing_data(
+    raw: pd.DataFrame,
+    clean_frame: pd.DataFrame,
+    keypoints: list[str],
+    time_s: np.ndarray,
+    path: str | os.PathLike,
+    bins: int = 240,
+) -> None:
+    """Missing data over time per keypoint, before cleaning and after.
+
+    Parameters
+    ----------
+    raw
+        The input table (pixels), with ``x_<kp>``/``y_<kp>`` columns.
+    clean_frame
+        :attr:`CleanTable.frame` (for the ``valid`` column).
+    keypoints
+        Every keypoint of the input table, in column order (dropped ones included).
+    time_s
+        Seconds since the first frame, per row.
+    """
+    edges = np.linspace(0, len(raw), bins + 1).astype(int)
+    rows = []
+    labels = []
+    for k in keypoints:
+        missing = (raw[f"x_{k}"].isna() | raw[f"y_{k}"].isna()).to_numpy()
+        rows.append(np.add.reduceat(missing, edges[:-1]) / np.diff(edges))
+        labels.append(k)
+    excluded = ~clean_frame["valid"].to_numpy()
+    rows.append(np.add.reduceat(excluded, edges[:-1]) / np.diff(edges))
+    labels.append("excluded after cleaning")
+    scale, unit = _time_unit(float(time_s[-1]))
+    extent = (0, time_s[-1] / scale, len(rows) - 0.5, -0.5)
+    fig = Figure(figsize=(9, 0.45 * len(rows) + 1.4))
+    ax = fig.subplots()
+    image = ax.imshow(
+        np.array(rows) * 100,
+        aspect="auto",
+        interpolation="nearest",
+        cmap="magma_r",
+        vmin=0,
+        vmax=100,
+        extent=extent,
+    )
+    ax.set_yticks(range(len(labels)), labels)
+    ax.axhline(len(rows) - 1.5, color="white", lw=2)
+    ax.set_xlabel(f"time ({unit})")
+    ax.set_title(f"Missing keypoints over time ({bins} bins of {len(raw) / bins:,.0f} frames)")
+    fig.colorbar(image, ax=ax, label="frames missing (%)", fraction=0.03, pad=0.01)
+    _save(fig, path)
+
+
+def plot_latent_trajectory(latent: pd.DataFrame, path: str | os.PathLike, title: str) -> None:
+    """Latent dimensions over time, and the latent path in 2-D.
+
+    ``latent`` holds ``time_s`` and ``z1`` ... ``zK`` for the frames to show (a window).
+    Left: each dimension against time. Right: the path in (z1, z2) and, when K >= 4, in
+    (z3, z4), coloured by time.
+    """
+    zs = [c for c in latent.columns if c.startswith("z")]
+    t = latent["time_s"].to_numpy() - latent["time_s"].iloc[0]
+    Z = latent[zs].to_numpy()
+    pairs = [(0, 1), (2, 3)][: max(len(zs) // 2, 1)] if len(zs) > 1 else []
+    fig = Figure(figsize=(4.5 + 3.2 * len(pairs), max(1.1 * len(zs), 3.2)), layout="constrained")
+    grid = fig.add_gridspec(len(zs), 1 + len(pairs), width_ratios=[1.6] + [1] * len(pairs))
+    for i, name in enumerate(zs):
+        ax = fig.add_subplot(grid[i, 0])
+        ax.plot(t, Z[:, i], lw=0.8, color="#444444")
+        ax.set_ylabel(name)
+        if i < len(zs) - 1:
+            ax.tick_params(labelbottom=False)
+    ax.set_xlabel("time in window (s)")
+    for j, (a, b) in enumerate(pairs):
+        ax = fig.add_subplot(grid[:, 1 + j])
+        ax.plot(Z[:, a], Z[:, b], lw=0.4, color="#bbbbbb", zorder=1)
+        points = ax.scatter(Z[:, a], Z[:, b], c=t, s=4, cmap="viridis", zorder=2)
+        ax.set_xlabel(zs[a])
+        ax.set_ylabel(zs[b])
+        ax.set_title(f"path in ({zs[a]}, {zs[b]})")
+    if pairs:
+        fig.colorbar(points, ax=ax, label="time (s)", shrink=0.8)
+    fig.suptitle(title)
+    _save(fig, path)
+
+
+def plot_latents_side_by_side(
+    latents: dict[str, pd.DataFrame], path: str | os.PathLike, title: str
+) -> None:
+    """The models' latent dimensions over the same window, one column per model.
+
+    Latent axes are arbitrary per model (any rotation or rescaling of a code is as good),
+    so compare the shape and timing of the traces, not their values.
+    """
+    names = list(latents)
+    dims = max(sum(c.startswith("z") for c in df.columns) for df in latents.values())
+    fig = Figure(figsize=(3.4 * len(names), 0.95 * dims + 1.2), layout="constrained")
+    axes = fig.subplots(dims, len(names), sharex=True, squeeze=False)
+    for j, name in enumerate(names):
+        df = latents[name]
+        t = df["time_s"].to_numpy() - df["time_s"].iloc[0]
+        for i in range(dims):
+            ax = axes[i, j]
+            column = f"z{i + 1}"
+            if column in df:
+                ax.plot(t, df[column], lw=0.7, color=MODEL_COLOURS.get(name, "#444444"))
+            if j == 0:
+                ax.set_ylabel(column)
+        axes[0, j].set_title(MODEL_LABELS.get(name, name))
+        axes[-1, j].set_xlabel("time in window (s)")
+    fig.suptitle(title)
+    _save(fig, path)
+
+
+def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: str) -> None:
+    """Test error of each model: overall (normalised MSE and px RMSE) and per keypoint (px).
+
+    Models are shown in the order PCA, linear AE, nonlinear AE (others after); ratios are to
+    the first.
+    """
+    metrics = sorted(
+        metrics,
+        key=lambda m: (
+            list(MODEL_LABELS).index(m["model"])
+            if m["model"] in MODEL_LABELS
+            else len(MODEL_LABELS)
+        ),
+    )
+    names = [m["model"] for m in metrics]
+    colours = [MODEL_COLOURS.get(n, "#777777") for n in names]
+    labels = [MODEL_LABELS.get(n, n) for n in names]
+    fig = Figure(figsize=(11, 3.6), layout="constrained")
+    ax_mse, ax_px, ax_kp = fig.subplots(1, 3, width_ratios=[1, 1, 2.2])
+    mse = [m["test_mse"] for m in metrics]
+    bars = ax_mse.bar(labels, mse, color=colours)
+    ax_mse.bar_label(bars, [f"{v:.3g}\n({v / mse[0]:.2f} x)" for v in mse], fontsize=8)
+    ax_mse.set_ylabel("test MSE (normalised units²)")
+    ax_mse.set_title(f"overall, ratio to {labels[0]}")
+    ax_mse.margins(y=0.25)
+    rmse = [m["test_rmse_px"] for m in metrics]
+    bars = ax_px.bar(labels, rmse, color=colours)
+    ax_px.bar_label(bars, [f"{v:.2f}" for v in rmse], fontsize=8)
+    ax_px.set_ylabel("test RMSE (px)")
+    ax_px.set_title("overall, in pixels")
+    ax_px.margins(y=0.2)
+    keypoints = list(metrics[0]["test_error_px"])
+    width = 0.8 / len(metrics)
+    x = np.arange(len(keypoints))
+    for i, m in enumerate(metrics):
+        ax_kp.bar(
+            x + (i - (len(metrics) - 1) / 2) * width,
+            [m["test_error_px"][k] for k in keypoints],
+            width,
+            color=colours[i],
+            label=labels[i],
+        )
+    ax_kp.set_xticks(x, keypoints)
+    ax_kp.set_ylabel("mean keypoint error (px)")
+    ax_kp.set_title("per keypoint (test split)")
+    ax_kp.legend(frameon=False)
+    for ax in (ax_mse, ax_px):
+        ax.tick_params(axis="x", labelsize=8)
+    fig.suptitle(title)
+    _save(fig, path)

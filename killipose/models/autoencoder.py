@@ -1,0 +1,186 @@
+"""Linear and nonlinear autoencoders in torch, with the scikit-learn interface."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from killipose.models.base import LatentModel
+from killipose.models.training import batched_mse, resolve_device, train_autoencoder
+
+ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "gelu": nn.GELU}
+
+
+def mlp(sizes: list[int], activation: str | None) -> nn.Sequential:
+    """Linear layers of the given sizes; ``activation`` between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
+        layers.append(nn.Linear(a, b))
+        if activation is not None and i < len(sizes) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
+class AutoencoderModule(nn.Module):
+    """Encoder and decoder MLPs around a ``latent_dim`` bottleneck."""
+
+    def __init__(self, n_features: int, latent_dim: int, hidden: list[int], activation: str | None):
+        super().__init__()
+        self.encoder = mlp([n_features, *hidden, latent_dim], activation)
+        self.decoder = mlp([latent_dim, *hidden[::-1], n_features], activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+class Autoencoder(LatentModel):
+    """An autoencoder trained with Adam on the mean squared error.
+
+    Parameters
+    ----------
+    latent_dim
+        Size of the code.
+    hidden
+        Hidden layer widths of the encoder (the decoder mirrors them); empty for linear.
+    activation
+        ``"relu"``, ``"silu"``, ``"tanh"``, ``"gelu"``, or ``None`` for a linear model.
+    epochs, batch_size, lr, patience
+        Training: passes over the training set, samples per step, peak Adam learning
+        rate, epochs without a better validation error before stopping.
+    seed
+        Seeds the initial weights and the batch order.
+    device
+        ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 4,
+        hidden: tuple[int, ...] = (),
+        activation: str | None = None,
+        epochs: int = 30,
+        batch_size: int = 4096,
+        lr: float = 1e-3,
+        patience: int = 5,
+        seed: int = 0,
+        device: str = "auto",
+    ):
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.activation = activation
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.patience = patience
+        self.seed = seed
+        self.device = device
+
+    def _build(self, n_features: int) -> AutoencoderModule:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            return AutoencoderModule(
+                n_features, self.latent_dim, list(self.hidden), self.activation
+            )
+
+    def fit(self, X, X_val=None, progress: bool = False):
+        """Train on ``X``; ``X_val`` (default: ``X``) picks the best epoch and stops early."""
+        X = self._check_fit_input(X)
+        X_val = X if X_val is None else np.ascontiguousarray(X_val, dtype=np.float32)
+        device = resolve_device(self.device)
+        start = time.perf_counter()
+        self.module_ = self._build(X.shape[1]).to(device)
+        self.history_ = train_autoencoder(
+            self.module_,
+            torch.from_numpy(X).to(device),
+            torch.from_numpy(X_val).to(device),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            patience=self.patience,
+            seed=self.seed,
+            progress=progress,
+        )
+        self.module_.cpu().eval()
+        self.n_features_in_ = X.shape[1]
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    @torch.no_grad()
+    def transform(self, X):
+        """Encode ``X`` to ``(samples, latent_dim)``."""
+        self.module_.eval()
+        return self.module_.encoder(torch.from_numpy(np.array(X, dtype=np.float32))).numpy()
+
+    @torch.no_grad()
+    def inverse_transform(self, Z):
+        """Decode latent codes to feature space."""
+        self.module_.eval()
+        return self.module_.decoder(torch.from_numpy(np.array(Z, dtype=np.float32))).numpy()
+
+    def score(self, X, y=None) -> float:
+        self.module_.eval()
+        return batched_mse(self.module_, torch.from_numpy(np.array(X, dtype=np.float32)))
+
+    def _state(self):
+        return {k: v.detach().cpu() for k, v in self.module_.state_dict().items()}
+
+    def _set_state(self, state):
+        n_features = state["encoder.0.weight"].shape[1]
+        self.module_ = self._build(n_features)
+        self.module_.load_state_dict(state)
+        self.module_.eval()
+        self.n_features_in_ = n_features
+
+
+class LinearAutoencoder(Autoencoder):
+    """A linear autoencoder: one linear encoder layer, one linear decoder layer.
+
+    Its best solution spans the same subspace as PCA, so its error should match PCA's.
+    """
+
+    def __init__(
+        self, latent_dim=4, epochs=30, batch_size=4096, lr=1e-2, patience=5, seed=0, device="auto"
+    ):
+        super().__init__(
+            latent_dim=latent_dim,
+            hidden=(),
+            activation=None,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            patience=patience,
+            seed=seed,
+            device=device,
+        )
+
+
+class NonlinearAutoencoder(Autoencoder):
+    """A nonlinear autoencoder: MLP encoder and decoder with ``activation`` between layers."""
+
+    def __init__(
+        self,
+        latent_dim=4,
+        hidden=(128, 128),
+        activation="silu",
+        epochs=30,
+        batch_size=4096,
+        lr=1e-3,
+        patience=5,
+        seed=0,
+        device="auto",
+    ):
+        super().__init__(
+            latent_dim=latent_dim,
+            hidden=hidden,
+            activation=activation,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            patience=patience,
+            seed=seed,
+            device=device,
+        )

@@ -1,0 +1,127 @@
+"""The training loop shared by every autoencoder: one tensor, batches by index.
+
+Adam on the mean squared reconstruction error, a short linear warm-up then cosine decay
+of the learning rate, the validation error after every epoch, the best-validation
+weights kept, and early stopping after ``patience`` epochs without improvement.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from collections.abc import Callable
+
+import torch
+
+log = logging.getLogger("killipose")
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``"auto"`` picks CUDA when present, else the CPU."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+@torch.no_grad()
+def batched_mse(module: torch.nn.Module, X: torch.Tensor, batch_size: int = 65536) -> float:
+    """Mean squared reconstruction error of ``module`` on ``X``, in batches."""
+    module.eval()
+    total = 0.0
+    for i in range(0, len(X), batch_size):
+        xb = X[i : i + batch_size]
+        total += torch.sum((module(xb) - xb) ** 2, dtype=torch.float64).item()
+    return total / X.numel()
+
+
+def train_autoencoder(
+    module: torch.nn.Module,
+    X_train: torch.Tensor,
+    X_val: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    patience: int,
+    seed: int,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    progress: bool = False,
+) -> list[dict]:
+    """Train ``module`` in place to reconstruct its input; return the per-epoch history.
+
+    ``X_train`` and ``X_val`` are float32 tensors on the module's device. On return the
+    module holds the weights of the epoch with the lowest validation error.
+    """
+    loss_fn = loss_fn or torch.nn.functional.mse_loss
+    generator = torch.Generator().manual_seed(seed)
+    optimiser = torch.optim.Adam(module.parameters(), lr=lr)
+    n = len(X_train)
+    steps_per_epoch = math.ceil(n / batch_size)
+    total_steps = epochs * steps_per_epoch
+    warmup = min(steps_per_epoch, max(total_steps // 20, 1))
+
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return lr * (step + 1) / warmup
+        progress_ = (step - warmup) / max(total_steps - warmup, 1)
+        return lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress_)))
+
+    history: list[dict] = []
+    best_val, best_state, best_epoch, step = math.inf, None, -1, 0
+    bar = _progress(epochs) if progress else None
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        module.train()
+        order = torch.randperm(n, generator=generator).to(X_train.device)
+        running = torch.zeros((), dtype=torch.float64, device=X_train.device)
+        for i in range(0, n, batch_size):
+            for group in optimiser.param_groups:
+                group["lr"] = lr_at(step)
+            xb = X_train[order[i : i + batch_size]]
+            loss = loss_fn(module(xb), xb)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            running += loss.detach() * len(xb)
+            step += 1
+        train_loss = running.item() / n
+        val_mse = batched_mse(module, X_val)
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "train_loss": train_loss,
+                "val_mse": val_mse,
+                "lr": lr_at(step - 1),
+                "seconds": time.perf_counter() - start,
+            }
+        )
+        log.info(
+            "epoch %d/%d train_loss %.6g val_mse %.6g (%.1f s)",
+            epoch + 1,
+            epochs,
+            train_loss,
+            val_mse,
+            history[-1]["seconds"],
+        )
+        if bar is not None:
+            bar.set_postfix(val_mse=f"{val_mse:.4g}")
+            bar.update()
+        if val_mse < best_val:
+            best_val, best_epoch = val_mse, epoch
+            best_state = copy.deepcopy(module.state_dict())
+        elif epoch - best_epoch >= patience:
+            log.info("early stop: no better validation error for %d epochs", patience)
+            break
+    if bar is not None:
+        bar.close()
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    return history
+
+
+def _progress(total: int):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="epoch", leave=False)

@@ -1,0 +1,71 @@
+rule clean:
+    """Drop untracked keypoints, repair short gaps, z-score with training statistics."""
+    input:
+        raw_table,
+    output:
+        table=f"{RESULTS}/{{dataset}}/clean/table.parquet",
+        report=f"{RESULTS}/{{dataset}}/clean/report.json",
+    log:
+        f"{RESULTS}/logs/{{dataset}}/clean.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        outdir=lambda w, output: os.path.dirname(output.table),
+        max_nan_fraction=lambda w: settings(w.dataset)["clean"]["max_nan_fraction"],
+        max_gap=lambda w: settings(w.dataset)["clean"]["max_gap"],
+        max_jump=lambda w: settings(w.dataset)["clean"]["max_jump"],
+        keypoints=lambda w: settings(w.dataset)["keypoints_arg"],
+        fps=lambda w: settings(w.dataset)["fps_arg"],
+    shell:
+        "killipose clean {input:q} {params.outdir:q} --max-nan-fraction {params.max_nan_fraction} "
+        "--max-gap {params.max_gap} --max-jump {params.max_jump} --keypoints {params.keypoints:q} "
+        "{params.fps} 2> {log:q}"
+
+
+rule qc_missing:
+    """Missing data over time per keypoint."""
+    input:
+        table=raw_table,
+        clean=rules.clean.output.table,
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/figures/qc-missing.png",
+            caption="../report/qc_missing.rst",
+            category="{dataset}",
+            subcategory="1. Data quality",
+            labels={"figure": "missing data over time"},
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/qc_missing.log",
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=10,
+    params:
+        cleandir=lambda w, input: os.path.dirname(input.clean),
+    shell:
+        "killipose qc {input.table:q} {params.cleandir:q} {output:q} 2> {log:q}"
+
+
+rule clean_summary:
+    """The cleaning report as a page of the report."""
+    input:
+        rules.clean.output.report,
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/clean/summary.html",
+            caption="../report/clean_summary.rst",
+            category="{dataset}",
+            subcategory="1. Data quality",
+            labels={"figure": "cleaning summary"},
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/clean_summary.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "killipose summarise-clean {input:q} {output:q} 2> {log:q}"

@@ -1,0 +1,17 @@
+rule synthesise:
+    """A synthetic killifish table, when the configured data file is absent."""
+    output:
+        f"{RESULTS}/{{dataset}}/synthetic.parquet",
+    log:
+        f"{RESULTS}/logs/{{dataset}}/synthesise.log",
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=10,
+    params:
+        frames=lambda w: settings(w.dataset)["synthetic"]["frames"],
+        fps=lambda w: settings(w.dataset)["synthetic"]["fps"],
+        seed=lambda w: settings(w.dataset)["synthetic"]["seed"],
+    shell:
+        "killipose synth {output:q} --frames {params.frames} --fps {params.fps} "
+        "--seed {params.seed} 2> {log:q}"

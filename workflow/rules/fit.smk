@@ -1,0 +1,58 @@
+rule fit:
+    """One model at one latent dimension: weights, metrics and the training history."""
+    input:
+        table=rules.clean.output.table,
+        report=rules.clean.output.report,
+    output:
+        model=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/model.pt",
+        metrics=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/metrics.json",
+        history=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/history.csv",
+    log:
+        f"{RESULTS}/logs/{{dataset}}/fit-{{model}}-{{dim}}d.log",
+    threads: lambda w: 1 if w.model == "pca" else config["train"]["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    params:
+        cleandir=lambda w, input: os.path.dirname(input.table),
+        outdir=lambda w, output: os.path.dirname(output.model),
+        args=fit_args,
+    shell:
+        "killipose fit {params.cleandir:q} {params.outdir:q} --model {wildcards.model} "
+        "--latent-dim {wildcards.dim} --threads {threads} {params.args} 2> {log:q}"
+
+
+rule compare:
+    """Every model at one latent dimension: metrics table and comparison figure."""
+    input:
+        lambda w: [
+            f"{model_dir(w.dataset, m, w.dim)}/metrics.json"
+            for m in models_of(w.dataset)
+        ],
+    output:
+        figure=report(
+            f"{RESULTS}/{{dataset}}/figures/comparison-{{dim}}d.png",
+            caption="../report/comparison.rst",
+            category="{dataset}",
+            subcategory="2. Models",
+            labels={"figure": "model comparison", "latent dim": "{dim}"},
+        ),
+        html=report(
+            f"{RESULTS}/{{dataset}}/metrics-{{dim}}d.html",
+            caption="../report/metrics.rst",
+            category="{dataset}",
+            subcategory="2. Models",
+            labels={"figure": "metrics table", "latent dim": "{dim}"},
+        ),
+        csv=f"{RESULTS}/{{dataset}}/metrics-{{dim}}d.csv",
+    log:
+        f"{RESULTS}/logs/{{dataset}}/compare-{{dim}}d.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        title=lambda w: f"{w.dataset}: test error at {w.dim}-D",
+    shell:
+        "killipose compare {input:q} --figure {output.figure:q} --csv {output.csv:q} "
+        "--html {output.html:q} --title {params.title:q} 2> {log:q}"

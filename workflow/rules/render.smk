@@ -1,0 +1,122 @@
+rule animate:
+    """Original beside each model's reconstruction, as a video."""
+    input:
+        table=rules.clean.output.table,
+        models=lambda w: [
+            f"{model_dir(w.dataset, m, w.dim)}/model.pt" for m in models_of(w.dataset)
+        ],
+    output:
+        f"{RESULTS}/{{dataset}}/animations/reconstruction-{{dim}}d.mp4",
+    log:
+        f"{RESULTS}/logs/{{dataset}}/animate-{{dim}}d.log",
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    params:
+        cleandir=lambda w, input: os.path.dirname(input.table),
+        models=lambda w, input: " ".join(
+            f"--model {m}={shlex.quote(p)}"
+            for m, p in zip(models_of(w.dataset), input.models)
+        ),
+        start=lambda w: settings(w.dataset)["animation"]["start"],
+        frames=lambda w: settings(w.dataset)["animation"]["frames"],
+        fps=lambda w: settings(w.dataset)["animation_fps_arg"],
+        title=lambda w: f"{w.dataset}: reconstructions from {w.dim}-D",
+    shell:
+        "killipose animate {params.cleandir:q} {output:q} {params.models} "
+        "--start {params.start} --frames {params.frames} {params.fps} "
+        "--title {params.title:q} 2> {log:q}"
+
+
+rule video_page:
+    """The animation on a page of the report, playable in place."""
+    input:
+        rules.animate.output,
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/animations/reconstruction-{{dim}}d.html",
+            caption="../report/animation.rst",
+            category="{dataset}",
+            subcategory="3. Reconstructions",
+            labels={"figure": "reconstruction video", "latent dim": "{dim}"},
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/video_page-{{dim}}d.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        title=lambda w: f"{w.dataset}: original and reconstructions from {w.dim}-D",
+    shell:
+        "killipose video-page {input:q} {output:q} --title {params.title:q} 2> {log:q}"
+
+
+rule plot_latents:
+    """One model's latent dimensions over the animated window, and its latent path."""
+    input:
+        f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/latent.parquet",
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/figures/latents-{{model}}-{{dim}}d.png",
+            caption="../report/latents.rst",
+            category="{dataset}",
+            subcategory="4. Latent trajectories",
+            labels={
+                "figure": "latent trajectory",
+                "model": "{model}",
+                "latent dim": "{dim}",
+            },
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/plot_latents-{{model}}-{{dim}}d.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        start=lambda w: settings(w.dataset)["animation"]["start"],
+        frames=lambda w: settings(w.dataset)["animation"]["frames"],
+        title=lambda w: f"{w.dataset}: {w.dim}-D latent code over the animated window",
+    shell:
+        "killipose plot-latents {output:q} --latent {wildcards.model}={input:q} "
+        "--start {params.start} --frames {params.frames} --title {params.title:q} 2> {log:q}"
+
+
+rule plot_latents_together:
+    """Every model's latent dimensions side by side over the animated window."""
+    input:
+        lambda w: [
+            f"{model_dir(w.dataset, m, w.dim)}/latent.parquet"
+            for m in models_of(w.dataset)
+        ],
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/figures/latents-{{dim}}d.png",
+            caption="../report/latents_together.rst",
+            category="{dataset}",
+            subcategory="4. Latent trajectories",
+            labels={
+                "figure": "latents side by side",
+                "model": "all",
+                "latent dim": "{dim}",
+            },
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/plot_latents-{{dim}}d.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        latents=lambda w, input: " ".join(
+            f"--latent {m}={shlex.quote(p)}"
+            for m, p in zip(models_of(w.dataset), input)
+        ),
+        start=lambda w: settings(w.dataset)["animation"]["start"],
+        frames=lambda w: settings(w.dataset)["animation"]["frames"],
+        title=lambda w: f"{w.dataset}: {w.dim}-D latent codes of each model, same window",
+    shell:
+        "killipose plot-latents {output:q} {params.latents} --start {params.start} "
+        "--frames {params.frames} --title {params.title:q} 2> {log:q}"
