@@ -1,14 +1,11 @@
 # killipose: clean keypoint tables, fit PCA and autoencoders, render reconstructions.
 # This file only wires things up; every step is a `killipose` command (see workflow/rules).
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
 
 configfile: "config/config.yaml"
-
-
-validate(config, "workflow/schemas/config.schema.yaml")
 
 
 report: "workflow/report/workflow.rst"

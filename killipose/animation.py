@@ -84,8 +84,9 @@ def render_reconstruction(
 
     Returns
     -------
-    The path of the video: ``320 * len(panels)`` pixels wide, 432 high (multiples of 16,
-    so ffmpeg does not rescale), H.264 in yuv420p (plays in browsers), at ``fps``.
+    The path of the video: H.264 in yuv420p (plays in browsers) at ``fps``, one frame per
+    input frame, ``320 * len(panels)`` pixels wide and ~430 high (432 for 3 or 4 panels);
+    both multiples of 16, so ffmpeg does not rescale.
 
     Raises
     ------
@@ -101,12 +102,8 @@ def render_reconstruction(
     whole arena therefore shows a small skeleton; render shorter windows to see detail.
     """
     stack, n_frames = _check_inputs(panels, keypoints, frame_numbers, time_s, fps)
-    names = [str(name) for name in panels]
-    labels = _counter_labels(np.asarray(frame_numbers), np.asarray(time_s, dtype=np.float64))
-
-    scene = _Scene(names, _limits(stack), title, labels.max_chars)
-    display = scene.to_display(stack)  # (panels, frames, keypoints, 2) in frame pixels
-    ghosts = scene.to_display(np.broadcast_to(stack[:1], stack.shape))[1:]
+    labels = _CounterLabels(np.asarray(frame_numbers), np.asarray(time_s, dtype=np.float64))
+    scene = _Scene([str(name) for name in panels], _limits(stack), title, labels.max_chars)
     width, height = scene.canvas.get_width_height()
 
     out_path = Path(out_path)
@@ -121,14 +118,16 @@ def render_reconstruction(
             quality=5,  # crf 25: lines stay sharp at ~1 MB per 1000 frames of 4 panels
             macro_block_size=MACRO_BLOCK,
             ffmpeg_log_level="error",
-            # Moves the index to the front, so a browser starts playing before the download ends.
-            output_params=["-movflags", "+faststart"],
+            # veryfast: a third less encoder CPU than the default (medium), the encoder being
+            # the bottleneck, for a file ~2% larger. faststart puts the index first, so a
+            # browser starts playing before the download ends.
+            output_params=["-preset", "veryfast", "-movflags", "+faststart"],
         )
         writer.send(None)  # starts ffmpeg
         try:
             for i in tqdm(range(n_frames), disable=not progress, desc="video", unit="frame"):
-                start = max(0, i - TRAIL_FRAMES)
-                scene.draw(display[:, i], ghosts[:, i], display[:, start : i + 1, 0], labels[i])
+                heads = stack[:, max(0, i - TRAIL_FRAMES) : i + 1, 0]
+                scene.draw(stack[:, i], heads, labels[i])
                 writer.send(scene.canvas.buffer_rgba())
         finally:
             # Closing waits for ffmpeg to finish the file, also after an error, so that no
@@ -146,8 +145,12 @@ def _check_inputs(
     time_s: np.ndarray,
     fps: float,
 ) -> tuple[np.ndarray, int]:
-    """Return the panels stacked as float64 ``(panels, frames, keypoints, 2)`` and the
-    number of frames, or raise InputError saying what is wrong."""
+    """Check the arguments of :func:`render_reconstruction`; raise InputError if wrong.
+
+    Returns
+    -------
+    The panels stacked as float64 ``(panels, frames, keypoints, 2)``, and the frame count.
+    """
     if not panels:
         raise InputError("render_reconstruction: no panels given")
     arrays = [np.asarray(a, dtype=np.float64) for a in panels.values()]
@@ -187,9 +190,9 @@ def _limits(stack: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]
     else:
         low, high = points.min(axis=0), points.max(axis=0)
     centre = (low + high) / 2
-    # Half the side: the larger span plus 4% on each side, at least 20 px so that a still
-    # animal is not magnified into a blur.
-    half = max(float((high - low).max()) * 0.54, 20.0)
+    # Half the side: the larger span plus 4% and 8 image px on each side (room for the head
+    # marker), at least 20 px so that a still animal is not magnified into a blur.
+    half = max(float((high - low).max()) * 0.54 + 8.0, 20.0)
     return (centre[0] - half, centre[0] + half), (centre[1] + half, centre[1] - half)
 
 
@@ -206,10 +209,6 @@ class _CounterLabels:
     def __getitem__(self, i: int) -> str:
         number = _format_number(self.frame_numbers[i])
         return f"frame {number:>{self.number_width}}   t = {self.time_s[i]:>{self.time_width}.2f} s"
-
-
-def _counter_labels(frame_numbers: np.ndarray, time_s: np.ndarray) -> _CounterLabels:
-    return _CounterLabels(frame_numbers, time_s)
 
 
 def _format_number(value) -> str:
@@ -254,7 +253,12 @@ class _Scene:
         self.axes = []
         for p, name in enumerate(names):
             left_in = LEFT_IN + p * (side_in + GAP_IN)
-            rect = (left_in / width_in, bottom_in / height_in, side_in / width_in, side_in / height_in)
+            rect = (
+                left_in / width_in,
+                bottom_in / height_in,
+                side_in / width_in,
+                side_in / height_in,
+            )
             ax = fig.add_axes(rect)
             ax.set_xlim(xlim)
             ax.set_ylim(ylim)
@@ -290,10 +294,14 @@ class _Scene:
         if title:
             fig.text(0.08 / width_in, top, title, ha="left", va="top", fontsize=12)
         legend = [
-            Line2D([], [], color=GHOST_COLOUR, lw=3, marker="o", ms=4, label=f"{names[0]} (behind)"),
+            Line2D(
+                [], [], color=GHOST_COLOUR, lw=3, marker="o", ms=4, label=f"{names[0]} (behind)"
+            ),
             Line2D([], [], color=MODEL_COLOUR, lw=2, marker="o", ms=4.5, label="model"),
             Line2D([], [], ls="", marker="o", color=HEAD_COLOUR, mec="white", ms=8, label="head"),
-            Line2D([], [], color=HEAD_COLOUR, alpha=0.4, lw=1.5, label=f"head, last {TRAIL_FRAMES}"),
+            Line2D(
+                [], [], color=HEAD_COLOUR, alpha=0.4, lw=1.5, label=f"head, last {TRAIL_FRAMES}"
+            ),
         ]
         if n == 1:
             legend = legend[2:]  # no model, no ghost
@@ -309,6 +317,8 @@ class _Scene:
         )
 
         self.canvas.draw()  # the static parts, once; animated artists are left out
+        # Data -> figure pixels of each panel; fixed from now on, as the layout is.
+        self.affines = np.stack([ax.transData.get_affine().get_matrix() for ax in self.axes])
         self.background = self.canvas.copy_from_bbox(fig.bbox)
         self.counter = _GlyphStamp(COUNTER_FONTSIZE, DPI)
         # Right-aligned at the top right, level with the title.
@@ -318,27 +328,33 @@ class _Scene:
         )
 
     def to_display(self, points: np.ndarray) -> np.ndarray:
-        """Panel data coordinates ``(panels, ..., 2)`` -> figure pixels, from the bottom left."""
-        out = np.empty_like(points)
-        for p, ax in enumerate(self.axes):
-            flat = points[p].reshape(-1, 2)
-            out[p] = ax.transData.transform(flat).reshape(points[p].shape)
-        return out
+        """Map data pixels ``(panels, ..., 2)`` to figure pixels (origin bottom left).
 
-    def draw(self, poses: np.ndarray, ghosts: np.ndarray, heads: np.ndarray, label: str) -> None:
+        Entry ``p`` goes through panel ``p``'s axes.
+        """
+        flat = points.reshape(len(points), -1, 2)
+        out = (
+            np.einsum("pnj,pij->pni", flat, self.affines[:, :2, :2]) + self.affines[:, None, :2, 2]
+        )
+        return out.reshape(points.shape)
+
+    def draw(self, poses: np.ndarray, heads: np.ndarray, label: str) -> None:
         """Draw one frame into the canvas buffer.
 
         Parameters
         ----------
         poses
-            ``(panels, keypoints, 2)`` display pixels.
-        ghosts
-            ``(panels - 1, keypoints, 2)``: the reference pose in each model panel's pixels.
+            ``(panels, keypoints, 2)`` data pixels of this frame.
         heads
-            ``(panels, trail frames, 2)``: recent head positions, oldest first, in pixels.
+            ``(panels, trail frames, 2)`` data pixels of the head in the recent frames,
+            oldest first, this frame last.
         label
             The frame counter text.
         """
+        # The reference pose as every model panel would show it, behind the model's.
+        ghosts = self.to_display(np.broadcast_to(poses[:1], poses.shape))[1:]
+        poses = self.to_display(poses)
+        heads = self.to_display(heads)
         self.canvas.restore_region(self.background)
         if len(ghosts):
             self.ghost.set_data(*_joined(ghosts).T)
@@ -360,8 +376,10 @@ class _Scene:
 
 
 def _joined(poses: np.ndarray) -> np.ndarray:
-    """Poses ``(n, keypoints, 2)`` as one polyline ``(n * (keypoints + 1), 2)``, with a NaN
-    row after each pose so no line joins one panel's tail to the next panel's head."""
+    """Join poses ``(n, keypoints, 2)`` into one polyline ``(n * (keypoints + 1), 2)``.
+
+    A NaN row after each pose keeps one panel's tail from being joined to the next head.
+    """
     n, k, _ = poses.shape
     out = np.full((n, k + 1, 2), np.nan)
     out[:, :k] = poses
@@ -397,8 +415,15 @@ class _GlyphStamp:
         baseline = descent + 2 * self.PAD  # from the bottom
         origins = [spacing * (k + 1) for k in range(len(self.CHARACTERS))]
         for ch, x in zip(self.CHARACTERS, origins, strict=True):
-            sheet.text(x, baseline, ch, fontproperties=prop, ha="left", va="baseline",
-                       transform=IdentityTransform())
+            sheet.text(
+                x,
+                baseline,
+                ch,
+                fontproperties=prop,
+                ha="left",
+                va="baseline",
+                transform=IdentityTransform(),
+            )
         canvas.draw()
         pixels = np.asarray(canvas.buffer_rgba())
         top = pixels.shape[0] - baseline - ascent - self.PAD
@@ -414,9 +439,13 @@ class _GlyphStamp:
         return n_chars * self.pitch + 2 * self.PAD
 
     def stamp(self, buffer: np.ndarray, text: str, top: int, left: int) -> None:
-        """Darken ``buffer`` (rows, columns, RGBA) with ``text``, its box's top left at
-        pixel ``(top, left)``. Characters without a glyph are left blank."""
+        """Darken ``buffer`` (rows, columns, RGBA uint8) with ``text`` in place.
+
+        ``(top, left)`` is the pixel of the text box's top left corner. Characters without
+        a glyph are left blank; what falls outside the buffer is cut off.
+        """
         cell = self.pitch + 2 * self.PAD
+        top, left = max(0, top), max(0, left)
         for k, ch in enumerate(text):
             glyph = self.glyphs.get(ch)
             if glyph is None or ch == " ":

@@ -6,10 +6,31 @@ workflow starts; :func:`check_config` then checks how the parts fit together.
 
 from __future__ import annotations
 
+import os
+
+import jsonschema
+import yaml
+
 from killipose.errors import InputError
 
 #: Keys a dataset may set for itself; anything else comes from the top level.
 DATASET_OVERRIDES = ("models", "latent_dims", "clean", "animation")
+
+
+def validate_config(config: dict, schema_path: str | os.PathLike) -> None:
+    """Check ``config`` against the JSON schema; raise :class:`InputError` naming the key."""
+    with open(schema_path) as f:
+        schema = yaml.safe_load(f)
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return
+    where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
+        raise InputError(f"config: {where}: {error.message}{hint}")
+    raise InputError(f"config: {where}: {error.message}")
 
 
 def check_config(config: dict) -> None:

@@ -63,7 +63,10 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(f"{path}: cannot read table ({first})") from None
     table = arrow.to_pandas()
-    pairs = keypoint_names(table.columns)
+    try:
+        pairs = keypoint_names(table.columns)
+    except InputError as err:
+        raise InputError(f"{path}: {err}") from None
     if not pairs:
         raise InputError(f"{path}: no keypoint columns (expected x_<name> and y_<name> pairs)")
     for name in pairs:

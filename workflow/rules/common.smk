@@ -1,10 +1,16 @@
 # Paths and per-dataset settings, built in one place.
 import os
 import shlex
+import sys
 
-from killipose.config import check_config, dataset_settings
+from killipose import InputError
+from killipose.config import check_config, dataset_settings, validate_config
 
-check_config(config)
+try:
+    validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+    check_config(config)
+except InputError as err:
+    sys.exit(f"killipose: error: {err}")
 
 RESULTS = "results"
 

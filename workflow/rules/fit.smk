@@ -9,7 +9,7 @@ rule fit:
         history=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/history.csv",
     log:
         f"{RESULTS}/logs/{{dataset}}/fit-{{model}}-{{dim}}d.log",
-    threads: lambda w: 1 if w.model == "pca" else config["train"]["threads"]
+    threads: fit_threads
     resources:
         mem_mb=6000,
         runtime=60,

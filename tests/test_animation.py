@@ -1,0 +1,124 @@
+"""Rendering pose videos: a readable MP4 comes out, poses show, bad input is refused."""
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from killipose import animation
+from killipose.animation import render_reconstruction
+
+KEYPOINTS = ["snout", "midbody", "endbody", "tail", "fan"]
+N_FRAMES = 30
+
+
+def skeleton(n_frames: int, bend: float = 0.0) -> np.ndarray:
+    """A 80 px fish swimming right along y = 200, tail bent by ``bend`` radians."""
+    arcs = np.array([0.0, 17.0, 46.0, 63.0, 80.0])
+    angle = np.pi + bend * arcs / arcs[-1]
+    body = arcs[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    head = np.stack([100.0 + 2.0 * np.arange(n_frames), np.full(n_frames, 200.0)], axis=1)
+    return head[:, None, :] + body[None, :, :]
+
+
+def read_video(path) -> tuple[dict, list[np.ndarray]]:
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    width, height = meta["size"]
+    frames = [np.frombuffer(f, np.uint8).reshape(height, width, 3) for f in reader]
+    return meta, frames
+
+
+def render(tmp_path, panels, name="video.mp4", **kwargs):
+    n = len(next(iter(panels.values())))
+    return render_reconstruction(
+        panels,
+        KEYPOINTS,
+        frame_numbers=np.arange(n) + 1000,
+        time_s=np.arange(n) / 20.0,
+        out_path=tmp_path / name,
+        **kwargs,
+    )
+
+
+def test_writes_an_h264_mp4_with_every_frame(tmp_path):
+    original = skeleton(N_FRAMES)
+    model = original + np.random.default_rng(0).normal(0.0, 3.0, original.shape)
+    model[10:15, 2] = np.nan  # a keypoint the model lost: drawn as nothing, no error
+    panels = {"original": original, "PCA": model, "linear AE": model + 2, "nonlinear AE": model}
+
+    out = render(tmp_path, panels, title="test fish")
+
+    assert out == tmp_path / "video.mp4"
+    assert out.read_bytes()[4:8] == b"ftyp"  # the MP4 signature
+    meta, frames = read_video(out)
+    assert meta["codec"] == "h264"
+    assert meta["fps"] == pytest.approx(20.0)
+    assert len(frames) == N_FRAMES
+    assert meta["size"] == (4 * 320, 432)  # multiples of 16: H.264 needs no rescaling
+    assert [p.name for p in tmp_path.iterdir()] == ["video.mp4"]  # no temporary file left
+
+
+def test_different_poses_give_different_frames(tmp_path):
+    straight, bent = skeleton(N_FRAMES), skeleton(N_FRAMES, bend=1.2)
+    # Hold the fish still so the two halves differ only in the pose (and the counter).
+    straight[:] = straight[0]
+    bent[:] = straight[0]
+    bent[N_FRAMES // 2 :] = skeleton(N_FRAMES, bend=1.2)[0]
+    _, frames = read_video(render(tmp_path, {"original": straight, "model": bent}))
+
+    # The counter is in the top rows; compare the panels below it.
+    def panels_of(i):
+        return frames[i][100:].astype(int)
+
+    same_pose = np.abs(panels_of(5) - panels_of(10)).mean()
+    new_pose = np.abs(panels_of(5) - panels_of(25)).mean()
+    assert new_pose > 5 * same_pose + 0.05
+
+
+def test_only_one_panel_and_all_nan_frames_render(tmp_path):
+    pose = skeleton(5)
+    pose[2:] = np.nan
+    _, frames = read_video(render(tmp_path, {"original": pose}))
+    assert len(frames) == 5
+    assert frames[0].shape == (400, 320, 3)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"panels": {"original": skeleton(30), "PCA": skeleton(29)}}, "differ in shape"),
+        ({"panels": {"original": skeleton(30)[:, :4]}}, "5 keypoints"),
+        ({"panels": {"original": skeleton(0)}}, "zero frames"),
+        ({"panels": {}}, "no panels"),
+        ({"frame_numbers": np.arange(29)}, "frame_numbers"),
+        ({"time_s": np.arange(31) / 20}, "time_s"),
+        ({"fps": 0}, "fps"),
+    ],
+)
+def test_bad_input_raises_before_writing(tmp_path, change, message):
+    arguments = {
+        "panels": {"original": skeleton(30), "PCA": skeleton(30)},
+        "keypoints": KEYPOINTS,
+        "frame_numbers": np.arange(30),
+        "time_s": np.arange(30) / 20,
+        "out_path": tmp_path / "video.mp4",
+    }
+    with pytest.raises(ValueError, match=message):
+        render_reconstruction(**(arguments | change))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_midway_leaves_no_file(tmp_path, monkeypatch):
+    draw = animation._Scene.draw
+    calls = []
+
+    def failing_draw(self, *args):
+        calls.append(1)
+        if len(calls) == 10:
+            raise RuntimeError("boom")
+        draw(self, *args)
+
+    monkeypatch.setattr(animation._Scene, "draw", failing_draw)
+    with pytest.raises(RuntimeError, match="boom"):
+        render(tmp_path, {"original": skeleton(N_FRAMES)})
+    assert list(tmp_path.iterdir()) == []

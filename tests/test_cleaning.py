@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+
+from killipose import InputError, clean_table, load_clean
+
+
+def test_drops_all_nan_and_mostly_nan_keypoints(pose_table):
+    pose_table["x_ghost"] = np.nan
+    pose_table["y_ghost"] = np.nan
+    pose_table.loc[: int(0.98 * len(pose_table)), "y_tail"] = np.nan
+    clean = clean_table(pose_table, max_nan_fraction=0.5)
+    assert clean.keypoints == ["head", "body"]
+    assert set(clean.report["dropped_columns"]) == {"x_ghost", "y_ghost", "x_tail", "y_tail"}
+    assert clean.report["dropped_columns"]["x_ghost"] == "all NaN"
+    assert clean.report["nan_fraction"]["y_tail"] == pytest.approx(0.98, abs=0.01)
+
+
+def test_short_gaps_interpolated_long_gaps_excluded(pose_table):
+    original = pose_table["x_head"].to_numpy().copy()
+    pose_table.loc[100:104, "x_head"] = np.nan  # 5 frames: filled
+    pose_table.loc[200:229, "x_head"] = np.nan  # 30 frames: excluded
+    clean = clean_table(pose_table, max_gap=10)
+    x = clean.to_pixels(clean.frame[clean.features].to_numpy())[:, 0]
+    expected = np.interp(np.arange(100, 105), [99, 105], original[[99, 105]])
+    np.testing.assert_allclose(x[100:105], expected, rtol=1e-9)
+    assert not clean.frame["valid"].iloc[200:230].any()
+    assert clean.frame["valid"].iloc[100:105].all()
+    assert clean.report["gaps_filled"] == 1
+    assert clean.report["values_filled"] == 5
+    assert clean.report["frames"]["excluded"] == 30
+
+
+def test_single_frame_jump_is_removed_and_repaired(pose_table):
+    truth = pose_table.loc[150, "x_tail"]
+    pose_table.loc[150, "x_tail"] += 200.0
+    clean = clean_table(pose_table, max_jump=30)
+    assert clean.report["frames_excluded"]["jump_values_removed"] == 2
+    x_tail = clean.to_pixels(clean.frame[clean.features].to_numpy())[150, 4]
+    assert abs(x_tail - truth) < 2.0
+
+
+def test_non_finite_values_become_gaps(pose_table):
+    pose_table.loc[50, "y_body"] = np.inf
+    pose_table.loc[51, "y_body"] = -np.inf
+    clean = clean_table(pose_table)
+    assert clean.report["frames_excluded"]["non_finite_values_set_to_nan"] == 2
+    assert clean.frame["valid"].iloc[50:52].all()  # a 2-frame gap, interpolated
+
+
+def test_z_scored_with_training_statistics(pose_table):
+    clean = clean_table(pose_table)
+    train = clean.matrix("train")
+    np.testing.assert_allclose(train.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(train.std(axis=0), 1, atol=1e-5)
+    # val/test are scaled with the training numbers, not their own
+    assert not np.allclose(clean.matrix("test").mean(axis=0), 0, atol=1e-2)
+    px = clean.to_pixels(clean.matrix())
+    np.testing.assert_allclose(px[:, 0], pose_table["x_head"], rtol=1e-5)
+    assert list(clean.frame["split"].iloc[[0, 330, 399]]) == ["train", "val", "test"]
+    assert clean.report["fps"] == pytest.approx(30.0)
+
+
+def test_save_and_load_round_trip(tmp_path, pose_table):
+    clean = clean_table(pose_table)
+    clean.save(tmp_path / "clean")
+    again = load_clean(tmp_path / "clean")
+    np.testing.assert_array_equal(again.matrix("val"), clean.matrix("val"))
+    np.testing.assert_allclose(again.stats.to_numpy(), clean.stats.to_numpy())
+    assert again.keypoints == clean.keypoints
+
+
+def test_too_few_frames(pose_table):
+    with pytest.raises(InputError, match="too few usable frames"):
+        clean_table(pose_table.iloc[:50])
+
+
+def test_every_keypoint_missing(pose_table):
+    pose_table.loc[:, [c for c in pose_table if c.startswith(("x_", "y_"))]] = np.nan
+    with pytest.raises(InputError, match="every keypoint"):
+        clean_table(pose_table)
+
+
+def test_keypoint_selection_and_unknown_name(pose_table):
+    assert clean_table(pose_table, keypoints=["tail", "head"]).features == [
+        "x_tail",
+        "y_tail",
+        "x_head",
+        "y_head",
+    ]
+    with pytest.raises(InputError, match="'fin' is not in the table"):
+        clean_table(pose_table, keypoints=["fin"])
+
+
+def test_the_input_is_not_modified(pose_table):
+    pose_table.loc[10, "x_head"] = np.nan
+    before = pose_table.copy()
+    clean_table(pose_table)
+    assert before.equals(pose_table)

@@ -1,0 +1,112 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from killipose.cli import EXAMPLES, build_parser, main
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "killipose.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_user_mistake_is_one_line_exit_2_and_no_output(tmp_path):
+    result = run_cli("clean", tmp_path / "missing.csv", tmp_path / "out")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"killipose: error: {tmp_path / 'missing.csv'}: no such file"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_synth_clean_fit_embed_from_the_command_line(tmp_path):
+    assert main(["synth", str(tmp_path / "s.parquet"), "--frames", "2000"]) == 0
+    assert main(["clean", str(tmp_path / "s.parquet"), str(tmp_path / "clean")]) == 0
+    report = json.loads((tmp_path / "clean" / "report.json").read_text())
+    assert report["dropped_columns"] == {"x_sidebody": "all NaN", "y_sidebody": "all NaN"}
+    assert (
+        main(
+            [
+                "fit",
+                str(tmp_path / "clean"),
+                str(tmp_path / "m"),
+                "--model",
+                "linear",
+                "--latent-dim",
+                "4",
+                "--epochs",
+                "2",
+                "--batch-size",
+                "256",
+            ]
+        )
+        == 0
+    )
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    for key in (
+        "model",
+        "latent_dim",
+        "train_mse",
+        "val_mse",
+        "test_mse",
+        "explained_variance",
+        "n_train",
+        "n_val",
+        "n_test",
+        "fit_seconds",
+        "seed",
+        "test_rmse_px",
+    ):
+        assert key in metrics
+    assert metrics["model"] == "linear" and metrics["latent_dim"] == 4
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
+        "history.csv",
+        "metrics.json",
+        "model.pt",
+    ]
+    assert (
+        main(
+            [
+                "embed",
+                str(tmp_path / "clean"),
+                str(tmp_path / "m" / "model.pt"),
+                str(tmp_path / "m" / "latent.parquet"),
+            ]
+        )
+        == 0
+    )
+
+
+def test_latent_dim_too_large_is_a_clear_error(tmp_path, capsys):
+    main(["synth", str(tmp_path / "s.parquet"), "--frames", "2000"])
+    main(["clean", str(tmp_path / "s.parquet"), str(tmp_path / "clean")])
+    status = main(
+        [
+            "fit",
+            str(tmp_path / "clean"),
+            str(tmp_path / "m"),
+            "--model",
+            "pca",
+            "--latent-dim",
+            "10",
+        ]
+    )
+    assert status == 2
+    assert "latent_dim must be between 1 and the number of features - 1 (9), got 10" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
+
+
+@pytest.mark.parametrize("command", sorted(EXAMPLES))
+def test_every_subcommand_has_help_with_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args([command, "--help"])
+    assert exit_.value.code == 0
+    assert EXAMPLES[command] in capsys.readouterr().out.replace("\n  ", " ")

@@ -1,0 +1,59 @@
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from killipose import InputError, read_table
+from killipose.io import atomic_path, keypoint_names
+
+
+def test_reads_csv_and_parquet_the_same(tmp_path, pose_table):
+    pose_table.to_csv(tmp_path / "t.csv", index=False)
+    pose_table.to_parquet(tmp_path / "t.parquet")
+    a = read_table(tmp_path / "t.csv")
+    b = read_table(tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+    assert keypoint_names(a.columns) == ["head", "body", "tail"]
+
+
+def test_keeps_extra_columns_and_reads_empty_cells_as_nan(tmp_path):
+    (tmp_path / "t.csv").write_text("frame_count,note,x_a,y_a\n,hi,1.5,2\n1,ok,,3\n")
+    table = read_table(tmp_path / "t.csv")
+    assert list(table.columns) == ["frame_count", "note", "x_a", "y_a"]
+    assert np.isnan(table["x_a"].iloc[1])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("a,b\n1,2\n", "no keypoint columns"),
+        ("x_a,y_a,x_b\n1,2,3\n", "x_b has no matching"),
+        ("x_a,y_a\n1,2\nfoo,3\n", "non-numeric value 'foo' in data row 2"),
+    ],
+)
+def test_bad_tables_name_the_problem(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message) as err:
+        read_table(path)
+    assert str(path) in str(err.value)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_table(tmp_path / "nope.csv")
+    with pytest.raises(InputError, match="is a folder"):
+        read_table(tmp_path)
+
+
+def test_atomic_path_leaves_nothing_on_error(tmp_path):
+    target = tmp_path / "out.txt"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("boom")
+    assert os.listdir(tmp_path) == []
+    with atomic_path(target) as tmp:
+        tmp.write_text("whole")
+    assert target.read_text() == "whole"
+    assert os.listdir(tmp_path) == ["out.txt"]

@@ -1,0 +1,143 @@
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+
+from killipose import InputError, models
+
+
+def gaussian(n=4000, seed=0):
+    """5-D data with clearly separated variances: the best 2-D linear code is PCA's."""
+    rng = np.random.default_rng(seed)
+    basis, _ = np.linalg.qr(rng.normal(size=(5, 5)))
+    return (rng.normal(size=(n, 5)) * np.sqrt([5, 3, 1, 0.3, 0.1])) @ basis.T
+
+
+def curve(n=3000, seed=0):
+    """A 1-D curve bent through 3-D: a linear 1-D code cannot follow it, a nonlinear can."""
+    t = np.random.default_rng(seed).uniform(-1, 1, n)
+    return np.stack([t, t**2 - 1 / 3, t**3], axis=1)
+
+
+def test_pca_model_matches_sklearn():
+    X = gaussian()
+    ours = models.make("pca", latent_dim=2).fit(X)
+    theirs = PCA(n_components=2).fit(X)
+    np.testing.assert_allclose(
+        ours.inverse_transform(ours.transform(X)),
+        theirs.inverse_transform(theirs.transform(X)),
+        atol=1e-4,
+    )
+    assert ours.score(X) == pytest.approx(
+        np.mean((theirs.inverse_transform(theirs.transform(X)) - X) ** 2), rel=1e-4
+    )
+
+
+def test_linear_autoencoder_reaches_pca():
+    X = gaussian().astype(np.float32)
+    pca = models.make("pca", latent_dim=2).fit(X[:3000])
+    linear = models.make(
+        "linear", latent_dim=2, epochs=60, batch_size=256, lr=1e-2, patience=60, device="cpu"
+    ).fit(X[:3000], X[3000:])
+    assert linear.score(X[3000:]) <= 1.02 * pca.score(X[3000:])
+    assert not any(
+        isinstance(m, torch.nn.modules.activation.ReLU | torch.nn.SiLU)
+        for m in linear.module_.modules()
+    )
+
+
+def test_nonlinear_autoencoder_beats_pca_on_a_curve():
+    X = curve().astype(np.float32)
+    pca = models.make("pca", latent_dim=1).fit(X[:2500])
+    ae = models.make(
+        "nonlinear",
+        latent_dim=1,
+        hidden=(32, 32),
+        activation="tanh",
+        epochs=100,
+        batch_size=256,
+        lr=1e-2,
+        patience=100,
+        device="cpu",
+    ).fit(X[:2500], X[2500:])
+    assert ae.score(X[2500:]) < 0.5 * pca.score(X[2500:])
+
+
+def test_same_seed_same_model_other_seed_other_model():
+    X = gaussian(800).astype(np.float32)
+    kw = dict(latent_dim=2, hidden=(8,), epochs=3, batch_size=64, device="cpu")
+    a = models.make("nonlinear", seed=1, **kw).fit(X)
+    b = models.make("nonlinear", seed=1, **kw).fit(X)
+    c = models.make("nonlinear", seed=2, **kw).fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+
+    def without_time(history):
+        return [{k: v for k, v in h.items() if k != "seconds"} for h in history]
+
+    assert without_time(a.history_) == without_time(b.history_)
+    assert not np.array_equal(a.transform(X), c.transform(X))
+
+
+def test_best_validation_epoch_is_kept_and_early_stopping_stops():
+    X = gaussian(2000).astype(np.float32)
+    ae = models.make(
+        "nonlinear",
+        latent_dim=2,
+        hidden=(16,),
+        epochs=200,
+        batch_size=64,
+        lr=5e-2,
+        patience=2,
+        device="cpu",
+    ).fit(X[:1500], X[1500:])
+    vals = [h["val_mse"] for h in ae.history_]
+    assert len(vals) < 200
+    assert ae.score(X[1500:]) == pytest.approx(min(vals), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["pca", "linear", "nonlinear"])
+def test_save_and_load_give_the_same_model(tmp_path, name):
+    X = gaussian(500).astype(np.float32)
+    model = models.make(name, latent_dim=2, epochs=2, device="cpu").fit(X)
+    model.save(tmp_path / "m.pt")
+    again = models.load(tmp_path / "m.pt")
+    assert type(again) is type(model)
+    assert again.get_params() == model.get_params()
+    np.testing.assert_array_equal(again.transform(X), model.transform(X))
+    np.testing.assert_array_equal(
+        again.inverse_transform(again.transform(X)), model.inverse_transform(model.transform(X))
+    )
+
+
+def test_loading_something_else_is_an_input_error(tmp_path):
+    (tmp_path / "junk.pt").write_bytes(b"not a model at all")
+    with pytest.raises(InputError, match="not a killipose model"):
+        models.load(tmp_path / "junk.pt")
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(InputError, match="not a killipose model"):
+        models.load(tmp_path / "other.pt")
+    with pytest.raises(InputError, match="no such model file"):
+        models.load(tmp_path / "missing.pt")
+
+
+def test_sklearn_conventions():
+    model = models.make("nonlinear", latent_dim=3, hidden=(8, 4), epochs=2)
+    params = model.get_params()
+    assert params["latent_dim"] == 3 and params["hidden"] == (8, 4)
+    twin = clone(model)
+    assert twin.get_params() == params and twin is not model
+    X = gaussian(300).astype(np.float32)
+    assert model.fit(X) is model
+    assert model.fit_transform(X).shape == (300, 3)
+
+
+def test_bad_model_inputs():
+    X = gaussian(100).astype(np.float32)
+    with pytest.raises(InputError, match="unknown model 'umap'"):
+        models.make("umap")
+    with pytest.raises(InputError, match="latent_dim must be between 1 and"):
+        models.make("pca", latent_dim=5).fit(X)
+    X[3, 1] = np.nan
+    with pytest.raises(InputError, match="NaN"):
+        models.make("linear", latent_dim=2).fit(X)

@@ -1,0 +1,171 @@
+"""End-to-end runs of the Snakemake workflow on small tables (marked slow)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import make_pose_table
+
+ROOT = Path(__file__).parents[1]
+BIN = Path(sys.executable).parent
+
+
+def workdir(tmp_path: Path) -> Path:
+    """A scratch copy of the workflow, as a user's checkout would have it."""
+    for name in ("Snakefile", "workflow", "config"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    return tmp_path
+
+
+def snakemake(cwd: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run(
+        [str(BIN / "snakemake"), "--cores", "2", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+SMALL = {
+    "train": {
+        "epochs": 25,
+        "batch_size": 256,
+        "lr": 0.001,
+        "patience": 25,
+        "device": "cpu",
+        "threads": 1,
+    },
+    "model_params": {"linear": {"lr": 0.03}, "nonlinear": {"hidden": [32, 32]}},
+    "animation": {"start": 0, "frames": 120},
+}
+
+
+@pytest.mark.slow
+def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
+    cwd = workdir(tmp_path)
+    config = dict(
+        SMALL,
+        datasets={
+            "killifish": {
+                "kind": "pose",
+                "path": "data/killifish.csv",
+                "synthetic": {"frames": 20000, "fps": 20, "seed": 0},
+            }
+        },
+    )
+    (cwd / "small.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(cwd, "--configfile", "small.yaml")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = cwd / "results" / "killifish"
+
+    table = pd.read_parquet(out / "synthetic.parquet")
+    assert len(table) < 20001 and table["frame_count"].iloc[-1] == 20000
+    report = json.loads((out / "clean" / "report.json").read_text())
+    assert set(report["dropped_columns"]) == {"x_sidebody", "y_sidebody"}
+    assert report["nan_fraction"]["x_sidebody"] == 1.0
+    for key in ("gaps_filled", "frames_excluded", "normalisation", "steps"):
+        assert key in report
+
+    metrics = {
+        m: json.loads((out / "models" / f"{m}-4d" / "metrics.json").read_text())
+        for m in ("pca", "linear", "nonlinear")
+    }
+    for m in metrics.values():
+        assert m["n_train"] + m["n_val"] + m["n_test"] == report["frames"]["valid"]
+        assert m["explained_variance"] > 0.99
+        assert 0 < m["test_rmse_px"] < 5
+        assert set(m["test_error_px"]) == {"snout", "midbody", "endbody", "tail", "fan"}
+    # PCA is the best linear autoencoder: a trained linear AE reaches it.
+    assert metrics["linear"]["test_mse"] <= 1.02 * metrics["pca"]["test_mse"]
+    assert metrics["linear"]["test_mse"] >= 0.98 * metrics["pca"]["test_mse"]
+
+    latent = pd.read_parquet(out / "models" / "nonlinear-4d" / "latent.parquet")
+    assert list(latent.columns[-4:]) == ["z1", "z2", "z3", "z4"]
+    assert len(latent) == len(table)
+
+    video = out / "animations" / "reconstruction-4d.mp4"
+    reader = imageio_ffmpeg.read_frames(str(video))
+    meta = next(reader)
+    assert sum(1 for _ in reader) == 120
+    assert meta["fps"] == pytest.approx(20, rel=0.01)
+    for name in (
+        "qc-missing.png",
+        "comparison-4d.png",
+        "latents-4d.png",
+        "latents-pca-4d.png",
+        "latents-linear-4d.png",
+        "latents-nonlinear-4d.png",
+    ):
+        assert (out / "figures" / name).stat().st_size > 20_000, name
+    csv = pd.read_csv(out / "metrics-4d.csv")
+    assert list(csv["model"]) == ["pca", "linear", "nonlinear"]
+
+    result = snakemake(cwd, "--configfile", "small.yaml", "--report", "report.html")
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (cwd / "report.html").read_text()
+    assert "reconstruction-4d.html" in html and "comparison-4d.png" in html
+    assert "synthetic" in html
+
+
+@pytest.mark.slow
+def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
+    cwd = workdir(tmp_path)
+    names = ("nose", "neck", "hip", "tailbase")
+    table = make_pose_table(n=6000, keypoints=names, fps=30.0, seed=3)
+    table.insert(0, "animal_id", "mouse-7")  # extra non-keypoint column
+    table.insert(1, "likelihood", 0.9)
+    rng = np.random.default_rng(0)
+    table.loc[rng.random(len(table)) < 0.98, ["x_tailbase", "y_tailbase"]] = np.nan  # 98% NaN
+    table.to_csv(cwd / "mouse.csv", index=False)
+    table.drop(columns="frame_timestamp").to_parquet(cwd / "mouse.parquet")
+    before = (cwd / "mouse.csv").read_bytes()
+    config = dict(
+        SMALL,
+        run=["mouse_csv", "mouse_pq"],
+        datasets={
+            "mouse_csv": {"kind": "pose", "path": "mouse.csv"},
+            "mouse_pq": {
+                "kind": "pose",
+                "path": "mouse.parquet",
+                "fps": 30,
+                "keypoints": ["nose", "neck", "hip"],
+                "latent_dims": [2],
+            },
+        },
+    )
+    (cwd / "mouse.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(cwd, "--configfile", "mouse.yaml")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (cwd / "mouse.csv").read_bytes() == before  # the input is never modified
+    report = json.loads((cwd / "results/mouse_csv/clean/report.json").read_text())
+    assert set(report["dropped_columns"]) == {"x_tailbase", "y_tailbase"}
+    assert report["features"] == ["x_nose", "y_nose", "x_neck", "y_neck", "x_hip", "y_hip"]
+    assert report["fps"] == pytest.approx(30.0)
+    metrics = json.loads((cwd / "results/mouse_pq/models/nonlinear-2d/metrics.json").read_text())
+    assert metrics["latent_dim"] == 2 and set(metrics["test_error_px"]) == {"nose", "neck", "hip"}
+    assert (cwd / "results/mouse_csv/animations/reconstruction-4d.mp4").is_file()
+    assert (cwd / "results/mouse_pq/animations/reconstruction-2d.mp4").is_file()
+
+
+def test_bad_config_stops_at_start_with_one_line_naming_the_key(tmp_path):
+    cwd = workdir(tmp_path)
+    (cwd / "bad.yaml").write_text(yaml.safe_dump({"train": {"epochs": -1}}))
+    result = snakemake(cwd, "--configfile", "bad.yaml", "-n", timeout=120)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("killipose: error:")]
+    assert lines == ["killipose: error: config: train.epochs: -1 is less than the minimum of 1"]
+    assert "Traceback" not in result.stderr
+    assert not (cwd / "results").exists()
