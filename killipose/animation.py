@@ -1,10 +1,15 @@
 """Side-by-side videos of a pose and its reconstructions by several models.
 
+Two rows of panels: the top row shows the whole window in fixed image pixels, the bottom
+row the same panels zoomed on the fish, the view centred on the reference's body centre
+in every frame, so that the tail beat is as visible as the position.
+
 The figure is built and drawn once and its pixels cached. Every frame then restores that
-background and draws only what moves (blitting): five artists shared by all panels, in
-display pixels, and the frame counter stamped from pre-rendered glyphs. Frames go straight
-from the Agg buffer to the ffmpeg binary bundled with ``imageio-ffmpeg``, so neither a
-system ffmpeg nor a display is needed.
+background and draws only what moves (blitting): five artists shared by all panels of both
+rows, in display pixels, and the frame counter stamped from pre-rendered glyphs. The zoomed
+axes never move: their data are drawn relative to the frame's centre instead, so the cached
+background stays valid. Frames go straight from the Agg buffer to the ffmpeg binary bundled
+with ``imageio-ffmpeg``, so neither a system ffmpeg nor a display is needed.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.path import Path as MplPath
+from matplotlib.ticker import MultipleLocator
 from matplotlib.transforms import IdentityTransform
 from tqdm import tqdm
 
@@ -33,10 +40,19 @@ MACRO_BLOCK = 16
 #: How many past frames of the head the trail shows.
 TRAIL_FRAMES = 20
 
+#: Half the side of the zoomed view, in body lengths of the reference.
+ZOOM_HALF_BODY_LENGTHS = 0.75
+#: Body length assumed when the reference gives none (fewer than two finite keypoints).
+FALLBACK_BODY_LENGTH_PX = 50.0
+#: The zoomed view is at least this many pixels across each way from its centre.
+MIN_ZOOM_HALF_PX = 10.0
+
 # Layout in inches. The axes are square so that a pixel is as long along x as along y.
 PANEL_WIDTH_IN = 3.2
 LEFT_IN, RIGHT_IN, GAP_IN = 0.62, 0.12, 0.14
-HEADER_IN, BOTTOM_IN = 0.85, 0.55
+#: Above the top row (title, legend, counter); between the rows (the top row's x ticks
+#: and label); below the bottom row (scale bar).
+HEADER_IN, ROW_GAP_IN, BOTTOM_IN = 0.85, 0.55, 0.4
 
 REFERENCE_COLOUR = "#333333"
 MODEL_COLOUR = "#1f77b4"
@@ -85,8 +101,8 @@ def render_reconstruction(
     Returns
     -------
     The path of the video: H.264 in yuv420p (plays in browsers) at ``fps``, one frame per
-    input frame, ``320 * len(panels)`` pixels wide and ~430 high (432 for 3 or 4 panels);
-    both multiples of 16, so ffmpeg does not rescale.
+    input frame, ``320 * len(panels)`` pixels wide and ~700-770 high (768 for 3 or 4
+    panels, 688 for one); both multiples of 16, so ffmpeg does not rescale.
 
     Raises
     ------
@@ -97,13 +113,26 @@ def render_reconstruction(
 
     Notes
     -----
-    All panels share one square view, fixed for the whole video: it holds every finite
-    point of every panel and frame with a margin. A window in which the animal crosses the
-    whole arena therefore shows a small skeleton; render shorter windows to see detail.
+    Top row: all panels share one square view, fixed for the whole video, holding every
+    finite point of every panel and frame with a margin. A window in which the animal
+    crosses the whole arena therefore shows a small skeleton.
+
+    Bottom row: the same panels zoomed on the animal. In every frame the view is centred
+    on the reference's body centre (the mean of its finite keypoints; where it has none,
+    the last centre it had), the same view in every panel of the row, so a model that
+    keeps only the position shows its error against the grey reference. The view is
+    ``2 * 0.75`` body lengths across, the body length being the median over the window of
+    the reference's first-to-last-keypoint distance. Its pixel coordinates change every
+    frame, so it has no tick labels; a scale bar below it gives the size, and its grid
+    lines are one scale bar apart. The trail shows where the head was in the image,
+    cut off at the edge of the view.
     """
     stack, n_frames = _check_inputs(panels, keypoints, frame_numbers, time_s, fps)
     labels = _CounterLabels(np.asarray(frame_numbers), np.asarray(time_s, dtype=np.float64))
-    scene = _Scene([str(name) for name in panels], _limits(stack), title, labels.max_chars)
+    centres, zoom_half = _zoom(stack[0])
+    scene = _Scene(
+        [str(name) for name in panels], _limits(stack), zoom_half, title, labels.max_chars
+    )
     width, height = scene.canvas.get_width_height()
 
     out_path = Path(out_path)
@@ -127,7 +156,7 @@ def render_reconstruction(
         try:
             for i in tqdm(range(n_frames), disable=not progress, desc="video", unit="frame"):
                 heads = stack[:, max(0, i - TRAIL_FRAMES) : i + 1, 0]
-                scene.draw(stack[:, i], heads, labels[i])
+                scene.draw(stack[:, i], heads, centres[i], labels[i])
                 writer.send(scene.canvas.buffer_rgba())
         finally:
             # Closing waits for ffmpeg to finish the file, also after an error, so that no
@@ -196,6 +225,53 @@ def _limits(stack: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]
     return (centre[0] - half, centre[0] + half), (centre[1] + half, centre[1] - half)
 
 
+def _zoom(reference: np.ndarray) -> tuple[np.ndarray, float]:
+    """Centre of the zoomed view in each frame, and its half side, from the reference.
+
+    Parameters
+    ----------
+    reference
+        ``(frames, keypoints, 2)`` pixels of the reference panel, head first.
+
+    Returns
+    -------
+    ``(frames, 2)`` centres: the mean of the frame's finite keypoints; in a frame with
+    none, the previous frame's centre (before the first frame that has one, that frame's
+    centre; in a window without any, the middle of the whole view). And the half side in
+    pixels: :data:`ZOOM_HALF_BODY_LENGTHS` body lengths.
+    """
+    finite = np.isfinite(reference).all(axis=2)  # (frames, keypoints)
+    count = finite.sum(axis=1)
+    has = count > 0
+    if not has.any():
+        low, high = _limits(reference[None])
+        centre = np.array([np.mean(low), np.mean(high)])
+        return np.tile(centre, (len(reference), 1)), FALLBACK_BODY_LENGTH_PX * 0.75
+    sums = np.where(finite[..., None], reference, 0.0).sum(axis=1)
+    raw = sums / np.maximum(count, 1)[:, None]
+    source = np.maximum.accumulate(np.where(has, np.arange(len(reference)), -1))
+    source[source < 0] = np.argmax(has)
+    centres = raw[source]
+
+    body = np.linalg.norm(reference[:, 0] - reference[:, -1], axis=1)
+    body = body[np.isfinite(body) & (body > 0)]
+    if len(body) == 0:
+        # No frame with both ends: the diagonal of the finite keypoints' bounding box.
+        lows = np.nanmin(np.where(finite[..., None], reference, np.inf), axis=1)
+        highs = np.nanmax(np.where(finite[..., None], reference, -np.inf), axis=1)
+        body = np.linalg.norm(highs[has] - lows[has], axis=1)
+        body = body[body > 0]
+    length = float(np.median(body)) if len(body) else FALLBACK_BODY_LENGTH_PX
+    return centres, max(ZOOM_HALF_BODY_LENGTHS * length, MIN_ZOOM_HALF_PX)
+
+
+def _scale_step(side: float) -> float:
+    """A round length (1, 2 or 5 times a power of ten) of about a quarter of ``side``."""
+    target = side / 4
+    power = 10.0 ** np.floor(np.log10(target))
+    return float(max(m * power for m in (1, 2, 5) if m * power <= target))
+
+
 class _CounterLabels:
     """The ``frame N   t = S.SS s`` text of each frame, at one fixed width so it stays put."""
 
@@ -231,48 +307,67 @@ class _Scene:
     """The figure, its cached background and the artists redrawn on every frame.
 
     The moving artists live in display pixels on the figure, one per role for all panels
-    together (NaN rows separate the panels), because each ``draw_artist`` costs a fixed
-    ~0.2 ms however few points it draws. Nothing is clipped to the axes; none needs to be,
-    since the view holds every point with a margin.
+    of both rows together (NaN rows separate the panels), because each ``draw_artist``
+    costs a fixed ~0.2 ms however few points it draws. They are clipped to the union of
+    the axes: the zoomed view cuts off what lies beyond it (the older trail, a model far
+    off), and without the clip that would spill into the neighbouring panels.
+
+    Panels are numbered top row first: ``p`` is panel ``p`` of the top row, ``n + p`` the
+    same panel zoomed.
     """
 
-    def __init__(self, names: list[str], limits, title: str, counter_chars: int):
+    def __init__(self, names: list[str], limits, zoom_half: float, title: str, counter_chars: int):
         n = len(names)
+        self.n = n
         width_px = _round_up(n * PANEL_WIDTH_IN * DPI, MACRO_BLOCK)
         width_in = width_px / DPI
         side_in = (width_in - LEFT_IN - RIGHT_IN - (n - 1) * GAP_IN) / n
-        height_px = _round_up((HEADER_IN + side_in + BOTTOM_IN) * DPI, MACRO_BLOCK)
+        height_px = _round_up((HEADER_IN + 2 * side_in + ROW_GAP_IN + BOTTOM_IN) * DPI, MACRO_BLOCK)
         height_in = height_px / DPI
-        bottom_in = height_in - HEADER_IN - side_in  # the rounding slack goes below the axes
+        top_row_in = height_in - HEADER_IN - side_in  # bottom edge of the top row's axes
+        zoom_row_in = top_row_in - ROW_GAP_IN - side_in  # the rounding slack goes below
 
         # A bare Figure with an Agg canvas, not pyplot: no GUI backend, no global figure
         # registry, so it works headless and in worker threads.
         self.fig = fig = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="white")
         self.canvas = FigureCanvasAgg(fig)
         xlim, ylim = limits
+        step = _scale_step(2 * zoom_half)
         self.axes = []
-        for p, name in enumerate(names):
-            left_in = LEFT_IN + p * (side_in + GAP_IN)
-            rect = (
-                left_in / width_in,
-                bottom_in / height_in,
-                side_in / width_in,
-                side_in / height_in,
-            )
-            ax = fig.add_axes(rect)
-            ax.set_xlim(xlim)
-            ax.set_ylim(ylim)
-            ax.set_aspect("equal", adjustable="box")
-            ax.set_title(name, fontsize=11, pad=4)
-            ax.set_xlabel("x (px)", fontsize=9, labelpad=2)
-            ax.tick_params(labelsize=8, length=3, pad=2)
-            if p == 0:
-                ax.set_ylabel("y (px)", fontsize=9, labelpad=2)
-            else:
-                ax.tick_params(labelleft=False)  # the same y as the first panel
-            ax.grid(True, color="#eeeeee", linewidth=0.6)
-            ax.set_axisbelow(True)
-            self.axes.append(ax)
+        for row, bottom_in in enumerate((top_row_in, zoom_row_in)):
+            for p, name in enumerate(names):
+                left_in = LEFT_IN + p * (side_in + GAP_IN)
+                rect = (
+                    left_in / width_in,
+                    bottom_in / height_in,
+                    side_in / width_in,
+                    side_in / height_in,
+                )
+                ax = fig.add_axes(rect)
+                ax.set_aspect("equal", adjustable="box")
+                ax.grid(True, color="#eeeeee", linewidth=0.6)
+                ax.set_axisbelow(True)
+                if row == 0:
+                    ax.set_xlim(xlim)
+                    ax.set_ylim(ylim)
+                    ax.set_title(name, fontsize=11, pad=4)
+                    ax.set_xlabel("x (px)", fontsize=9, labelpad=2)
+                    ax.tick_params(labelsize=8, length=3, pad=2)
+                    if p == 0:
+                        ax.set_ylabel("y (px)", fontsize=9, labelpad=2)
+                    else:
+                        ax.tick_params(labelleft=False)  # the same y as the first panel
+                else:
+                    # Relative to the frame's centre, y down as above. No tick labels:
+                    # the pixels they would name change every frame.
+                    ax.set_xlim(-zoom_half, zoom_half)
+                    ax.set_ylim(zoom_half, -zoom_half)
+                    for axis in (ax.xaxis, ax.yaxis):
+                        axis.set_major_locator(MultipleLocator(step))
+                    ax.tick_params(length=0, labelleft=False, labelbottom=False)
+                    if p == 0:
+                        ax.set_ylabel("y (px), following the fish", fontsize=9, labelpad=4)
+                self.axes.append(ax)
 
         pixels = IdentityTransform()
         style = {"transform": pixels, "animated": True}
@@ -283,7 +378,8 @@ class _Scene:
         self.head = Line2D(
             [], [], ls="", marker="o", color=HEAD_COLOUR, ms=8, mec="white", mew=1, **style
         )
-        for artist in (self.ghost, self.trail, self.reference, self.models, self.head):
+        moving = (self.ghost, self.trail, self.reference, self.models, self.head)
+        for artist in moving:
             fig.add_artist(artist)
         # Older trail segments fainter; one ramp per panel.
         ramp = np.tile(to_rgba(HEAD_COLOUR), (TRAIL_FRAMES, 1))
@@ -315,10 +411,14 @@ class _Scene:
             handlelength=2.2,
             columnspacing=1.2,
         )
+        self._scale_bar(step, zoom_half, side_in, zoom_row_in, names[0], n)
 
         self.canvas.draw()  # the static parts, once; animated artists are left out
         # Data -> figure pixels of each panel; fixed from now on, as the layout is.
         self.affines = np.stack([ax.transData.get_affine().get_matrix() for ax in self.axes])
+        clip = MplPath.make_compound_path(*(_rectangle(ax.bbox.extents) for ax in self.axes))
+        for artist in moving:
+            artist.set_clip_path(clip, pixels)
         self.background = self.canvas.copy_from_bbox(fig.bbox)
         self.counter = _GlyphStamp(COUNTER_FONTSIZE, DPI)
         # Right-aligned at the top right, level with the title.
@@ -327,18 +427,34 @@ class _Scene:
             width_px - round(0.1 * DPI) - self.counter.width(counter_chars),
         )
 
-    def to_display(self, points: np.ndarray) -> np.ndarray:
-        """Map data pixels ``(panels, ..., 2)`` to figure pixels (origin bottom left).
+    def _scale_bar(self, step, zoom_half, side_in, zoom_row_in, reference, n) -> None:
+        """A bar of ``step`` pixels below the first zoomed panel, and what the row is."""
+        fig = self.fig
+        width_in, height_in = fig.get_size_inches()
+        bar_in = step / (2 * zoom_half) * side_in
+        y = (zoom_row_in - 0.2) / height_in
+        x0 = LEFT_IN / width_in
+        x1 = (LEFT_IN + bar_in) / width_in
+        fig.add_artist(Line2D([x0, x1], [y, y], color="black", lw=2.5, solid_capstyle="butt"))
+        fig.text(x1 + 0.06 / width_in, y, f"{step:g} px", va="center", ha="left", fontsize=9)
+        if n > 1:
+            note = f"bottom row: view centred on the {reference}'s body centre in every frame"
+            fig.text(
+                x1 + 0.6 / width_in, y, note, va="center", ha="left", fontsize=8, color="#555555"
+            )
 
-        Entry ``p`` goes through panel ``p``'s axes.
+    def to_display(self, points: np.ndarray, panels: np.ndarray | None = None) -> np.ndarray:
+        """Map data pixels ``(m, ..., 2)`` to figure pixels (origin bottom left).
+
+        Entry ``k`` goes through the axes of panel ``panels[k]`` (top row first); by
+        default, through panel ``k``'s.
         """
+        affines = self.affines if panels is None else self.affines[panels]
         flat = points.reshape(len(points), -1, 2)
-        out = (
-            np.einsum("pnj,pij->pni", flat, self.affines[:, :2, :2]) + self.affines[:, None, :2, 2]
-        )
+        out = np.einsum("pnj,pij->pni", flat, affines[:, :2, :2]) + affines[:, None, :2, 2]
         return out.reshape(points.shape)
 
-    def draw(self, poses: np.ndarray, heads: np.ndarray, label: str) -> None:
+    def draw(self, poses: np.ndarray, heads: np.ndarray, centre: np.ndarray, label: str) -> None:
         """Draw one frame into the canvas buffer.
 
         Parameters
@@ -348,15 +464,22 @@ class _Scene:
         heads
             ``(panels, trail frames, 2)`` data pixels of the head in the recent frames,
             oldest first, this frame last.
+        centre
+            ``(2,)`` data pixels at the centre of the zoomed row's view in this frame.
         label
             The frame counter text.
         """
+        n = self.n
+        # Both rows: the zoomed one in pixels relative to the centre of its view.
+        poses = np.concatenate([poses, poses - centre])
+        heads = np.concatenate([heads, heads - centre])
         # The reference pose as every model panel would show it, behind the model's.
-        ghosts = self.to_display(np.broadcast_to(poses[:1], poses.shape))[1:]
+        models = np.r_[1:n, n + 1 : 2 * n]
+        ghosts = self.to_display(np.repeat(poses[[0, n]], n - 1, axis=0), models)
         poses = self.to_display(poses)
         heads = self.to_display(heads)
         self.canvas.restore_region(self.background)
-        if len(ghosts):
+        if n > 1:
             self.ghost.set_data(*_joined(ghosts).T)
             self.fig.draw_artist(self.ghost)
         if heads.shape[1] > 1:
@@ -365,14 +488,20 @@ class _Scene:
             ramp = self.trail_ramp[TRAIL_FRAMES - segments.shape[1] :]
             self.trail.set_color(np.tile(ramp, (len(heads), 1)))
             self.fig.draw_artist(self.trail)
-        self.reference.set_data(poses[0, :, 0], poses[0, :, 1])
+        self.reference.set_data(*_joined(poses[[0, n]]).T)
         self.fig.draw_artist(self.reference)
-        if len(poses) > 1:
-            self.models.set_data(*_joined(poses[1:]).T)
+        if n > 1:
+            self.models.set_data(*_joined(poses[models]).T)
             self.fig.draw_artist(self.models)
         self.head.set_data(poses[:, 0, 0], poses[:, 0, 1])
         self.fig.draw_artist(self.head)
         self.counter.stamp(np.asarray(self.canvas.buffer_rgba()), label, *self.counter_at)
+
+
+def _rectangle(extents) -> MplPath:
+    """The closed outline of the box ``(x0, y0, x1, y1)``."""
+    x0, y0, x1, y1 = extents
+    return MplPath([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], closed=True)
 
 
 def _joined(poses: np.ndarray) -> np.ndarray:

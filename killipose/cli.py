@@ -110,7 +110,8 @@ def cmd_fit(args) -> None:
     params = {
         k: v
         for k, v in vars(args).items()
-        if v is not None and k in ("epochs", "batch_size", "lr", "patience", "device", "activation")
+        if v is not None
+        and k in ("epochs", "batch_size", "lr", "patience", "device", "activation", "design")
     }
     if args.hidden:
         params["hidden"] = tuple(int(h) for h in args.hidden.split(","))
@@ -286,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="auto, cpu or cuda")
     p.add_argument("--hidden", help="hidden widths, e.g. 128,128 (nonlinear)")
     p.add_argument("--activation", help="relu, silu, tanh or gelu (nonlinear)")
+    p.add_argument("--design", help="fold or mlp (nonlinear; see killipose.models.fold)")
     p.add_argument("--threads", type=int, default=1)
 
     p = add("embed", cmd_embed, "Write the latent code of every frame (Parquet).")

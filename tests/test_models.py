@@ -55,6 +55,7 @@ def test_nonlinear_autoencoder_beats_pca_on_a_curve():
         latent_dim=1,
         hidden=(32, 32),
         activation="tanh",
+        design="mlp",
         epochs=100,
         batch_size=256,
         lr=1e-2,
@@ -141,3 +142,35 @@ def test_bad_model_inputs():
     X[3, 1] = np.nan
     with pytest.raises(InputError, match="NaN"):
         models.make("linear", latent_dim=2).fit(X)
+
+
+def rotating_body(n=8000, seed=0):
+    """A 4-point body at random positions and headings, its tail end bending."""
+    rng = np.random.default_rng(seed)
+    position = rng.uniform(0, 10, (n, 2))
+    heading = rng.uniform(-np.pi, np.pi, n)
+    bend = rng.uniform(-0.6, 0.6, n)
+    angles = heading[:, None] + np.array([0.0, 0.0, 1.0, 2.0]) * bend[:, None]
+    steps = np.stack([np.cos(angles), np.sin(angles)], axis=-1)  # (n, 4, 2)
+    points = position[:, None, :] + np.concatenate(
+        [np.zeros((n, 1, 2)), np.cumsum(steps[:, 1:], 1)], 1
+    )
+    X = points.reshape(n, -1)
+    return ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+
+
+def test_fold_design_beats_pca_where_heading_and_bend_share_a_code():
+    X = rotating_body()
+    pca = models.make("pca", latent_dim=4).fit(X[:7000])
+    fold = models.make(
+        "nonlinear",
+        latent_dim=4,
+        hidden=(64, 64),
+        epochs=15,
+        batch_size=256,
+        patience=15,
+        device="cpu",
+    ).fit(X[:7000], X[7000:])
+    assert fold.get_params()["design"] == "fold"
+    assert fold.circle_cv_ < 0.2
+    assert fold.score(X[7000:]) < 0.7 * pca.score(X[7000:])

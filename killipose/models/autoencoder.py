@@ -9,7 +9,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from killipose.errors import InputError
 from killipose.models.base import LatentModel
+from killipose.models.fold import FoldModule
 from killipose.models.training import batched_mse, resolve_device, train_autoencoder
 
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "gelu": nn.GELU}
@@ -33,6 +35,12 @@ class AutoencoderModule(nn.Module):
         self.encoder = mlp([n_features, *hidden, latent_dim], activation)
         self.decoder = mlp([latent_dim, *hidden[::-1], n_features], activation)
 
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
 
@@ -48,6 +56,10 @@ class Autoencoder(LatentModel):
         Hidden layer widths of the encoder (the decoder mirrors them); empty for linear.
     activation
         ``"relu"``, ``"silu"``, ``"tanh"``, ``"gelu"``, or ``None`` for a linear model.
+    design
+        ``"mlp"``: encoder and decoder MLPs, randomly initialised. ``"fold"``: starts at
+        PCA's code and folds its heading circle (see :mod:`killipose.models.fold`); for
+        poses of freely moving animals, needs ``latent_dim >= 2`` and an activation.
     epochs, batch_size, lr, patience
         Training: passes over the training set, samples per step, peak Adam learning
         rate, epochs without a better validation error before stopping.
@@ -62,6 +74,7 @@ class Autoencoder(LatentModel):
         latent_dim: int = 4,
         hidden: tuple[int, ...] = (),
         activation: str | None = None,
+        design: str = "mlp",
         epochs: int = 30,
         batch_size: int = 4096,
         lr: float = 1e-3,
@@ -72,6 +85,7 @@ class Autoencoder(LatentModel):
         self.latent_dim = latent_dim
         self.hidden = hidden
         self.activation = activation
+        self.design = design
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -79,9 +93,21 @@ class Autoencoder(LatentModel):
         self.seed = seed
         self.device = device
 
-    def _build(self, n_features: int) -> AutoencoderModule:
+    def _build(self, n_features: int) -> nn.Module:
+        if self.design not in ("mlp", "fold"):
+            raise InputError(f"design must be 'mlp' or 'fold', got {self.design!r}")
+        if self.activation is not None and self.activation not in ACTIVATIONS:
+            raise InputError(
+                f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}"
+            )
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
+            if self.design == "fold":
+                if self.activation is None or not self.hidden:
+                    raise InputError("the fold design needs hidden layers and an activation")
+                return FoldModule(
+                    n_features, self.latent_dim, list(self.hidden), ACTIVATIONS[self.activation]
+                )
             return AutoencoderModule(
                 n_features, self.latent_dim, list(self.hidden), self.activation
             )
@@ -92,7 +118,10 @@ class Autoencoder(LatentModel):
         X_val = X if X_val is None else np.ascontiguousarray(X_val, dtype=np.float32)
         device = resolve_device(self.device)
         start = time.perf_counter()
-        self.module_ = self._build(X.shape[1]).to(device)
+        self.module_ = self._build(X.shape[1])
+        if isinstance(self.module_, FoldModule):
+            self.circle_cv_ = self.module_.init_from_data(X, self.seed)
+        self.module_.to(device)
         self.history_ = train_autoencoder(
             self.module_,
             torch.from_numpy(X).to(device),
@@ -113,13 +142,13 @@ class Autoencoder(LatentModel):
     def transform(self, X):
         """Encode ``X`` to ``(samples, latent_dim)``."""
         self.module_.eval()
-        return self.module_.encoder(torch.from_numpy(np.array(X, dtype=np.float32))).numpy()
+        return self.module_.encode(torch.from_numpy(np.array(X, dtype=np.float32))).numpy()
 
     @torch.no_grad()
     def inverse_transform(self, Z):
         """Decode latent codes to feature space."""
         self.module_.eval()
-        return self.module_.decoder(torch.from_numpy(np.array(Z, dtype=np.float32))).numpy()
+        return self.module_.decode(torch.from_numpy(np.array(Z, dtype=np.float32))).numpy()
 
     def score(self, X, y=None) -> float:
         self.module_.eval()
@@ -128,8 +157,7 @@ class Autoencoder(LatentModel):
     def _state(self):
         return {k: v.detach().cpu() for k, v in self.module_.state_dict().items()}
 
-    def _set_state(self, state):
-        n_features = state["encoder.0.weight"].shape[1]
+    def _set_state(self, state, n_features):
         self.module_ = self._build(n_features)
         self.module_.load_state_dict(state)
         self.module_.eval()
@@ -159,13 +187,19 @@ class LinearAutoencoder(Autoencoder):
 
 
 class NonlinearAutoencoder(Autoencoder):
-    """A nonlinear autoencoder: MLP encoder and decoder with ``activation`` between layers."""
+    """A nonlinear autoencoder; by default the fold design (:mod:`killipose.models.fold`).
+
+    ``design="mlp"`` gives the textbook model: MLP encoder and decoder with ``activation``
+    between layers. On poses in arena coordinates that model settles at PCA's error; the
+    fold starts at PCA's code and bends it (see the module docs for why and how).
+    """
 
     def __init__(
         self,
         latent_dim=4,
         hidden=(128, 128),
         activation="silu",
+        design="fold",
         epochs=30,
         batch_size=4096,
         lr=1e-3,
@@ -177,6 +211,7 @@ class NonlinearAutoencoder(Autoencoder):
             latent_dim=latent_dim,
             hidden=hidden,
             activation=activation,
+            design=design,
             epochs=epochs,
             batch_size=batch_size,
             lr=lr,

@@ -54,7 +54,7 @@ class LatentModel(TransformerMixin, BaseEstimator):
     def _state(self) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
-    def _set_state(self, state: dict[str, torch.Tensor]) -> None:
+    def _set_state(self, state: dict[str, torch.Tensor], n_features: int) -> None:
         raise NotImplementedError
 
     def save(self, path: str | os.PathLike) -> None:
@@ -63,6 +63,7 @@ class LatentModel(TransformerMixin, BaseEstimator):
             "format": FORMAT,
             "class": type(self).__name__,
             "params": self.get_params(),
+            "n_features_in": int(self.n_features_in_),
             "state": self._state(),
             "extra": getattr(self, "extra_", {}),
         }
@@ -98,6 +99,6 @@ def load(path: str | os.PathLike) -> LatentModel:
     ):
         raise InputError(f"{path}: not a killipose model file")
     model = CLASSES[blob["class"]](**blob["params"])
-    model._set_state(blob["state"])
+    model._set_state(blob["state"], blob["n_features_in"])
     model.extra_ = blob.get("extra", {})
     return model

@@ -57,8 +57,8 @@ class PCAModel(LatentModel):
             "explained_variance_ratio": torch.from_numpy(self.explained_variance_ratio_),
         }
 
-    def _set_state(self, state):
+    def _set_state(self, state, n_features):
         self.components_ = state["components"].numpy()
         self.mean_ = state["mean"].numpy()
         self.explained_variance_ratio_ = state["explained_variance_ratio"].numpy()
-        self.n_features_in_ = self.components_.shape[1]
+        self.n_features_in_ = n_features

@@ -1,0 +1,151 @@
+"""The folded autoencoder: a nonlinear code that keeps PCA's and adds what bends.
+
+Why a special design: in arena coordinates an animal's pose is its position, its heading
+(a circle: it enters the keypoints as cos and sin) and its body shape. A 4-D linear code
+spends all four dimensions on position and heading. Plain MLP autoencoders trained here
+settle on that same code: at PCA's solution the gradient toward also coding the tail bend
+is zero to first order (the bend averages out over left and right), so gradient descent
+does not leave it.
+
+The fold makes the step explicit. The code starts as PCA's. One 2-D direction of it is the
+heading circle (found from the data as the projection whose radius is most constant);
+its radius carries no information in a linear code, so the fold replaces the radius by
+``exp(scale * b)``, where ``b`` is a learned nonlinear feature of the frame (the bend).
+The decoder reads the heading from the direction and ``b`` back from the radius. Residual
+MLPs on both sides (starting near zero) and PCA-whitened inputs — so the small shape
+signal is not buried under position — let training move off PCA within an epoch or two.
+
+Nothing is specific to fish or to column order; the one assumption is that some 2-D
+projection of the linear code is close to a circle, which holds for any freely rotating
+animal. ``circle_cv_`` (the radius' coefficient of variation) says how well it holds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from killipose.errors import InputError
+
+
+def residual_mlp(
+    n_in: int, hidden: list[int], n_out: int, activation: type[nn.Module], last_scale: float
+) -> nn.Sequential:
+    """An MLP whose last layer starts ``last_scale`` times its default size, biases zero."""
+    layers: list[nn.Module] = []
+    width = n_in
+    for h in hidden:
+        layers += [nn.Linear(width, h), activation()]
+        width = h
+    last = nn.Linear(width, n_out)
+    with torch.no_grad():
+        last.weight.mul_(last_scale)
+        last.bias.zero_()
+    return nn.Sequential(*layers, last)
+
+
+class FoldModule(nn.Module):
+    """PCA code + folded heading circle + residual MLPs (see module docstring).
+
+    Build with the sizes, then call :meth:`init_from_data` once before training; a module
+    loaded from a file gets its state from ``load_state_dict`` instead.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        latent_dim: int,
+        hidden: list[int],
+        activation: type[nn.Module],
+        fold_scale: float = 0.1,
+    ):
+        super().__init__()
+        if latent_dim < 2:
+            raise InputError("the fold design needs latent_dim >= 2 (one 2-D circle)")
+        n, k = n_features, latent_dim
+        self.fold_scale = fold_scale
+        self.mean = nn.Parameter(torch.zeros(n))
+        self.register_buffer("whiten", torch.eye(n))  # x - mean -> unit-variance PCA axes
+        self.register_buffer("unwhiten", torch.eye(n))
+        self.encode_linear = nn.Parameter(torch.zeros(k, n))
+        self.circle = nn.Parameter(torch.zeros(2, k))
+        self.decode_circle = nn.Parameter(torch.zeros(2, n))  # read through the direction only
+        self.decode_rest = nn.Parameter(torch.zeros(k, n))
+        self.encoder_residual = residual_mlp(n, hidden, k, activation, 0.1)
+        self.decoder_residual = residual_mlp(k + 3, hidden, n, activation, 0.1)
+        self.bend = residual_mlp(n, [max(h // 2, 4) for h in hidden], 1, activation, 1.0)
+
+    @torch.no_grad()
+    def init_from_data(self, X: np.ndarray, seed: int) -> float:
+        """Start at PCA's solution for ``X`` and find the heading circle; return its CV."""
+        X64 = X.astype(np.float64)
+        mean = X64.mean(axis=0)
+        _, s, vt = np.linalg.svd(X64 - mean, full_matrices=False)
+        sigma = np.maximum(s / np.sqrt(len(X64) - 1), 1e-12)
+        k = self.encode_linear.shape[0]
+        components = vt[:k]
+        cv, P = find_circle((X64[:: max(len(X64) // 100_000, 1)] - mean) @ components.T, seed)
+        f32 = {"dtype": torch.float32}
+        self.mean.copy_(torch.tensor(mean, **f32))
+        self.whiten.copy_(torch.tensor(vt.T / sigma, **f32))
+        self.unwhiten.copy_(torch.tensor(sigma[:, None] * vt, **f32))
+        C = torch.tensor(components, **f32)
+        P = torch.tensor(P, **f32)
+        self.encode_linear.copy_(C)
+        self.circle.copy_(P)
+        P_inv = torch.linalg.solve(P @ P.T, P)
+        self.decode_circle.copy_(P_inv @ C)
+        self.decode_rest.copy_((torch.eye(k) - P.T @ P_inv) @ C)
+        return cv
+
+    def _whitened(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) @ self.whiten
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        xw = self._whitened(x)
+        z = (x - self.mean) @ self.encode_linear.T + self.encoder_residual(xw)
+        u = z @ self.circle.T
+        direction = u / u.norm(dim=1, keepdim=True).clamp_min(1e-6)
+        P_inv = torch.linalg.solve(self.circle @ self.circle.T, self.circle)
+        radius = torch.exp(self.fold_scale * self.bend(xw))
+        return z - u @ P_inv + (direction * radius) @ P_inv
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        v = z @ self.circle.T
+        r = v.norm(dim=1, keepdim=True).clamp_min(1e-6)
+        direction = v / r
+        b = torch.log(r) / self.fold_scale
+        residual = self.decoder_residual(torch.cat([z, direction, b], dim=1)) @ self.unwhiten
+        return self.mean + z @ self.decode_rest + direction @ self.decode_circle + residual
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+
+def find_circle(Z: np.ndarray, seed: int, restarts: int = 8, steps: int = 400):
+    """The 2-D projection ``P`` (2, k) of codes ``Z`` whose radius ``|P z|`` varies least.
+
+    Returns ``(cv, P)``: the radius' coefficient of variation and ``P`` scaled so the mean
+    radius is 1. Several random starts, Adam on var(r²)/mean(r²)².
+    """
+    generator = torch.Generator().manual_seed(seed)
+    Zt = torch.tensor(Z, dtype=torch.float64)
+    best_cv, best_P = np.inf, None
+    for _ in range(restarts):
+        P = torch.randn(2, Zt.shape[1], generator=generator, dtype=torch.float64)
+        P.requires_grad_()
+        optimiser = torch.optim.Adam([P], lr=0.05)
+        with torch.enable_grad():  # callers may be under no_grad
+            for _ in range(steps):
+                q = ((Zt @ P.T) ** 2).sum(dim=1)
+                loss = q.var() / q.mean() ** 2
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+        with torch.no_grad():
+            r = (Zt @ P.T).norm(dim=1)
+            cv = float(r.std() / r.mean())
+            if cv < best_cv:
+                best_cv, best_P = cv, (P / r.mean()).numpy()
+    return best_cv, best_P
