@@ -475,11 +475,11 @@ class _Scene:
         heads = np.concatenate([heads, heads - centre])
         # The reference pose as every model panel would show it, behind the model's.
         models = np.r_[1:n, n + 1 : 2 * n]
-        ghosts = self.to_display(np.repeat(poses[[0, n]], n - 1, axis=0), models)
-        poses = self.to_display(poses)
+        poses_px = self.to_display(poses)
         heads = self.to_display(heads)
         self.canvas.restore_region(self.background)
         if n > 1:
+            ghosts = self.to_display(np.repeat(poses[[0, n]], n - 1, axis=0), models)
             self.ghost.set_data(*_joined(ghosts).T)
             self.fig.draw_artist(self.ghost)
         if heads.shape[1] > 1:
@@ -488,12 +488,12 @@ class _Scene:
             ramp = self.trail_ramp[TRAIL_FRAMES - segments.shape[1] :]
             self.trail.set_color(np.tile(ramp, (len(heads), 1)))
             self.fig.draw_artist(self.trail)
-        self.reference.set_data(*_joined(poses[[0, n]]).T)
+        self.reference.set_data(*_joined(poses_px[[0, n]]).T)
         self.fig.draw_artist(self.reference)
         if n > 1:
-            self.models.set_data(*_joined(poses[models]).T)
+            self.models.set_data(*_joined(poses_px[models]).T)
             self.fig.draw_artist(self.models)
-        self.head.set_data(poses[:, 0, 0], poses[:, 0, 1])
+        self.head.set_data(poses_px[:, 0, 0], poses_px[:, 0, 1])
         self.fig.draw_artist(self.head)
         self.counter.stamp(np.asarray(self.canvas.buffer_rgba()), label, *self.counter_at)
 

@@ -11,12 +11,12 @@ KEYPOINTS = ["snout", "midbody", "endbody", "tail", "fan"]
 N_FRAMES = 30
 
 
-def skeleton(n_frames: int, bend: float = 0.0) -> np.ndarray:
-    """A 80 px fish swimming right along y = 200, tail bent by ``bend`` radians."""
+def skeleton(n_frames: int, bend: float = 0.0, speed: float = 2.0) -> np.ndarray:
+    """A 80 px fish swimming right along y = 200 at ``speed`` px/frame, tail bent by ``bend``."""
     arcs = np.array([0.0, 17.0, 46.0, 63.0, 80.0])
     angle = np.pi + bend * arcs / arcs[-1]
     body = arcs[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    head = np.stack([100.0 + 2.0 * np.arange(n_frames), np.full(n_frames, 200.0)], axis=1)
+    head = np.stack([100.0 + speed * np.arange(n_frames), np.full(n_frames, 200.0)], axis=1)
     return head[:, None, :] + body[None, :, :]
 
 
@@ -54,7 +54,7 @@ def test_writes_an_h264_mp4_with_every_frame(tmp_path):
     assert meta["codec"] == "h264"
     assert meta["fps"] == pytest.approx(20.0)
     assert len(frames) == N_FRAMES
-    assert meta["size"] == (4 * 320, 432)  # multiples of 16: H.264 needs no rescaling
+    assert meta["size"] == (4 * 320, 768)  # multiples of 16: H.264 needs no rescaling
     assert [p.name for p in tmp_path.iterdir()] == ["video.mp4"]  # no temporary file left
 
 
@@ -80,7 +80,43 @@ def test_only_one_panel_and_all_nan_frames_render(tmp_path):
     pose[2:] = np.nan
     _, frames = read_video(render(tmp_path, {"original": pose}))
     assert len(frames) == 5
-    assert frames[0].shape == (400, 320, 3)
+    assert frames[0].shape == (672, 320, 3)
+
+
+def test_zoomed_row_shows_a_tail_beat_that_the_whole_view_hardly_shows(tmp_path):
+    # The fish crosses 300 px: the top row's view is wide, the tail small in it.
+    still = skeleton(N_FRAMES, speed=10.0)
+    still[0, -1, 1] += 5.0  # so the whole view is the same in both videos
+    beating = still.copy()
+    beating[1:, -1, 1] += 5.0  # only the last keypoint moves, by 5 px
+    frames = {}
+    for name, pose in (("still", still), ("beating", beating)):
+        _, frames[name] = read_video(render(tmp_path, {"original": pose}, name=f"{name}.mp4"))
+    height = frames["still"][0].shape[0]
+    top, bottom = slice(100, int(0.45 * height)), slice(int(0.55 * height), height)
+
+    def difference(rows, i=20):
+        a, b = frames["still"][i][rows].astype(int), frames["beating"][i][rows].astype(int)
+        return np.abs(a - b).mean()
+
+    assert difference(bottom) > 0.1
+    assert difference(bottom) > 2 * difference(top)
+
+
+def test_zoom_follows_the_reference_and_spans_one_and_a_half_body_lengths():
+    pose = skeleton(6)  # 80 px long
+    pose[0] = np.nan  # nothing yet: the first centre there is
+    pose[3] = np.nan  # lost: the previous centre
+    pose[4, 1:] = np.nan  # only the head: its position
+    centres, half = animation._zoom(pose)
+    np.testing.assert_allclose(centres[[1, 2, 5]], pose[[1, 2, 5]].mean(axis=1))
+    np.testing.assert_allclose(centres[0], centres[1])
+    np.testing.assert_allclose(centres[3], centres[2])
+    np.testing.assert_allclose(centres[4], pose[4, 0])
+    assert half == pytest.approx(0.75 * 80.0)
+
+    assert np.isfinite(animation._zoom(np.full((3, 5, 2), np.nan))[0]).all()
+    assert animation._zoom(pose[:, :1])[1] > 0  # one keypoint: no length, a fallback view
 
 
 @pytest.mark.parametrize(

@@ -37,13 +37,19 @@ def model_dir(dataset, model, dim):
     return f"{RESULTS}/{dataset}/models/{model}-{dim}d"
 
 
+def train_params(model):
+    """`train` with the model's own `model_params` on top."""
+    return {**config["train"], **config.get("model_params", {}).get(model, {})}
+
+
+def fit_threads(wildcards):
+    return 1 if wildcards.model == "pca" else train_params(wildcards.model)["threads"]
+
+
 def fit_args(wildcards):
     """Command-line flags of `killipose fit` for this model, from `train` and `model_params`."""
-    params = {
-        **config["train"],
-        **config.get("model_params", {}).get(wildcards.model, {}),
-    }
-    params.pop("threads", None)
+    params = train_params(wildcards.model)
+    params.pop("threads")
     flags = [f"--seed {config['seed']}"]
     for key, value in params.items():
         if isinstance(value, list):

@@ -1,0 +1,90 @@
+"""Benchmarks: numbers and ratios against a baseline measured in the same run.
+
+    make bench            # or: python benchmarks/run.py [--frames 1000]
+
+1. Animation: killipose's blitting renderer against the naive approach (clear and re-plot
+   every panel every frame, then encode), frames per second, 4 panels.
+2. Training: linear autoencoder epoch time at full size (1.7M frames) on 1 and 2 threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from killipose import clean_table, make_killifish_table, models
+from killipose.animation import render_reconstruction
+
+
+def poses(frames: int) -> tuple[dict[str, np.ndarray], list[str]]:
+    table = make_killifish_table(frames=frames + 10, seed=0)
+    keypoints = ["snout", "midbody", "endbody", "tail", "fan"]
+    xy = np.stack([table[[f"x_{k}", f"y_{k}"]].to_numpy() for k in keypoints], axis=1)[:frames]
+    rng = np.random.default_rng(0)
+    panels = {"original": xy}
+    for name in ("PCA", "linear AE", "nonlinear AE"):
+        panels[name] = xy + rng.normal(0, 2, xy.shape)
+    return panels, keypoints
+
+
+def naive_render(panels, path: Path, fps: float) -> None:
+    """The baseline: clear every axes and plot again for every frame."""
+    fig = Figure(figsize=(12.8, 4.32), dpi=100)
+    canvas = FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(panels))
+    n = len(next(iter(panels.values())))
+    writer = imageio_ffmpeg.write_frames(str(path), (1280, 432), fps=fps, macro_block_size=16)
+    writer.send(None)
+    for i in range(n):
+        for ax, (title, xy) in zip(axes, panels.items(), strict=True):
+            ax.clear()
+            ax.plot(xy[i, :, 0], xy[i, :, 1], "o-")
+            ax.plot(xy[i, 0, 0], xy[i, 0, 1], "o", ms=9, color="red")
+            ax.set_xlim(0, 250)
+            ax.set_ylim(250, 0)
+            ax.set_title(title)
+        canvas.draw()
+        writer.send(np.asarray(canvas.buffer_rgba())[:, :, :3].tobytes())
+    writer.close()
+
+
+def bench_animation(frames: int) -> None:
+    panels, keypoints = poses(frames)
+    naive_frames = min(frames, 100)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        naive_render({k: v[:naive_frames] for k, v in panels.items()}, Path(tmp) / "n.mp4", 20)
+        naive = naive_frames / (time.perf_counter() - start)
+        start = time.perf_counter()
+        render_reconstruction(panels, keypoints, np.arange(frames), np.arange(frames) / 20,
+                              Path(tmp) / "k.mp4", fps=20)
+        ours = frames / (time.perf_counter() - start)
+    print(f"animation, 4 panels: naive re-plot {naive:.1f} frames/s ({naive_frames} frames); "
+          f"killipose {ours:.1f} frames/s ({frames} frames, 2 rows); ratio {ours / naive:.1f}x")
+
+
+def bench_training() -> None:
+    clean = clean_table(make_killifish_table(seed=0))
+    X = clean.matrix("train")
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        model = models.make("linear", latent_dim=4, epochs=3, patience=3, device="cpu")
+        model.fit(X, clean.matrix("val"))
+        per_epoch = np.median([h["seconds"] for h in model.history_])
+        print(f"linear AE, {len(X):,} frames, {threads} thread(s): {per_epoch:.2f} s/epoch")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=1000)
+    args = parser.parse_args()
+    bench_animation(args.frames)
+    bench_training()
