@@ -39,6 +39,9 @@ DPI = 100
 MACRO_BLOCK = 16
 #: How many past frames of the head the trail shows.
 TRAIL_FRAMES = 20
+#: The trail fades in this many steps, each a polyline of ``TRAIL_FRAMES / TRAIL_STEPS``
+#: segments: a path per segment would cost more than everything else drawn.
+TRAIL_STEPS = 5
 
 #: Half the side of the zoomed view, in body lengths of the reference.
 ZOOM_HALF_BODY_LENGTHS = 0.75
@@ -308,9 +311,10 @@ class _Scene:
 
     The moving artists live in display pixels on the figure, one per role for all panels
     of both rows together (NaN rows separate the panels), because each ``draw_artist``
-    costs a fixed ~0.2 ms however few points it draws. They are clipped to the union of
-    the axes: the zoomed view cuts off what lies beyond it (the older trail, a model far
-    off), and without the clip that would spill into the neighbouring panels.
+    costs a fixed ~0.2 ms however few points it draws. What lies beyond the zoomed view
+    (the older trail, a model far off) is cut off in data, with the view's box, since it
+    would otherwise cross into the neighbouring panels; what is left is clipped to the
+    axes only to trim line ends and markers at their edges.
 
     Panels are numbered top row first: ``p`` is panel ``p`` of the top row, ``n + p`` the
     same panel zoomed.
@@ -345,7 +349,7 @@ class _Scene:
                 )
                 ax = fig.add_axes(rect)
                 ax.set_aspect("equal", adjustable="box")
-                ax.grid(True, color="#eeeeee", linewidth=0.6)
+                ax.grid(True, color="#eeeeee" if row == 0 else "#e0e0e0", linewidth=0.6)
                 ax.set_axisbelow(True)
                 if row == 0:
                     ax.set_xlim(xlim)
@@ -353,6 +357,7 @@ class _Scene:
                     ax.set_title(name, fontsize=11, pad=4)
                     ax.set_xlabel("x (px)", fontsize=9, labelpad=2)
                     ax.tick_params(labelsize=8, length=3, pad=2)
+                    _ticks_clear_of_edges(ax.xaxis, xlim)  # or they run into the next panel's
                     if p == 0:
                         ax.set_ylabel("y (px)", fontsize=9, labelpad=2)
                     else:
@@ -371,24 +376,35 @@ class _Scene:
 
         pixels = IdentityTransform()
         style = {"transform": pixels, "animated": True}
-        self.ghost = Line2D([], [], color=GHOST_COLOUR, lw=3, marker="o", ms=4, **style)
+        # Markers on the keypoints only, not where a line is cut (see _polylines).
+        lines = style | {"marker": "o", "markevery": slice(None, None, 3)}
+        self.ghost = Line2D([], [], color=GHOST_COLOUR, lw=3, ms=4, **lines)
         self.trail = LineCollection([], linewidths=1.5, **style)
-        self.reference = Line2D([], [], color=REFERENCE_COLOUR, lw=2, marker="o", ms=4.5, **style)
-        self.models = Line2D([], [], color=MODEL_COLOUR, lw=2, marker="o", ms=4.5, **style)
+        self.reference = Line2D([], [], color=REFERENCE_COLOUR, lw=2, ms=4.5, **lines)
+        self.models = Line2D([], [], color=MODEL_COLOUR, lw=2, ms=4.5, **lines)
         self.head = Line2D(
             [], [], ls="", marker="o", color=HEAD_COLOUR, ms=8, mec="white", mew=1, **style
         )
         moving = (self.ghost, self.trail, self.reference, self.models, self.head)
         for artist in moving:
             fig.add_artist(artist)
-        # Older trail segments fainter; one ramp per panel.
-        ramp = np.tile(to_rgba(HEAD_COLOUR), (TRAIL_FRAMES, 1))
-        ramp[:, 3] = np.linspace(0.05, 0.6, TRAIL_FRAMES)
-        self.trail_ramp = ramp
+        # Older trail steps fainter; one ramp per panel.
+        ramp = np.tile(to_rgba(HEAD_COLOUR), (TRAIL_STEPS, 1))
+        ramp[:, 3] = np.linspace(0.1, 0.6, TRAIL_STEPS)
+        self.trail.set_color(np.tile(ramp, (2 * n, 1)))
 
-        top = 1 - 0.1 / height_in
+        self.counter = _GlyphStamp(COUNTER_FONTSIZE, DPI)
+        # Right-aligned at the top right, level with the title.
+        self.counter_at = (
+            round(0.1 * DPI),
+            width_px - round(0.1 * DPI) - self.counter.width(counter_chars),
+        )
         if title:
-            fig.text(0.08 / width_in, top, title, ha="left", va="top", fontsize=12)
+            # Smaller, then cut short, where it would run into the counter.
+            text = fig.text(
+                0.08 / width_in, 1 - 0.1 / height_in, title, ha="left", va="top", fontsize=12
+            )
+            _fit_text(text, self.counter_at[1] - 0.08 * DPI - 12, self.canvas.get_renderer())
         legend = [
             Line2D(
                 [], [], color=GHOST_COLOUR, lw=3, marker="o", ms=4, label=f"{names[0]} (behind)"
@@ -416,16 +432,15 @@ class _Scene:
         self.canvas.draw()  # the static parts, once; animated artists are left out
         # Data -> figure pixels of each panel; fixed from now on, as the layout is.
         self.affines = np.stack([ax.transData.get_affine().get_matrix() for ax in self.axes])
+        # What lies beyond the zoomed view is cut off in data (see draw); this clip only
+        # trims line ends and markers at the edge of the axes.
         clip = MplPath.make_compound_path(*(_rectangle(ax.bbox.extents) for ax in self.axes))
+        # Half side of each panel's view around the origin of its data: no limit for the top
+        # row, whose view holds every point.
+        self.halves = np.r_[np.full(n, np.inf), np.full(n, zoom_half)]
         for artist in moving:
             artist.set_clip_path(clip, pixels)
         self.background = self.canvas.copy_from_bbox(fig.bbox)
-        self.counter = _GlyphStamp(COUNTER_FONTSIZE, DPI)
-        # Right-aligned at the top right, level with the title.
-        self.counter_at = (
-            round(0.1 * DPI),
-            width_px - round(0.1 * DPI) - self.counter.width(counter_chars),
-        )
 
     def _scale_bar(self, step, zoom_half, side_in, zoom_row_in, reference, n) -> None:
         """A bar of ``step`` pixels below the first zoomed panel, and what the row is."""
@@ -454,6 +469,11 @@ class _Scene:
         out = np.einsum("pnj,pij->pni", flat, affines[:, :2, :2]) + affines[:, None, :2, 2]
         return out.reshape(points.shape)
 
+    def _draw_lines(self, artist: Line2D, lines: np.ndarray, panels: np.ndarray) -> None:
+        """Draw ``lines`` ``(m, vertices, 2)``, entry ``k`` in the axes of ``panels[k]``."""
+        artist.set_data(*self.to_display(lines, panels).reshape(-1, 2).T)
+        self.fig.draw_artist(artist)
+
     def draw(self, poses: np.ndarray, heads: np.ndarray, centre: np.ndarray, label: str) -> None:
         """Draw one frame into the canvas buffer.
 
@@ -470,32 +490,55 @@ class _Scene:
             The frame counter text.
         """
         n = self.n
-        # Both rows: the zoomed one in pixels relative to the centre of its view.
-        poses = np.concatenate([poses, poses - centre])
-        heads = np.concatenate([heads, heads - centre])
-        # The reference pose as every model panel would show it, behind the model's.
+        halves = self.halves
         models = np.r_[1:n, n + 1 : 2 * n]
-        poses_px = self.to_display(poses)
-        heads = self.to_display(heads)
+        # Both rows: the zoomed one in pixels relative to the centre of its view.
+        data = np.concatenate([poses, poses - centre])
+        heads = np.concatenate([heads, heads - centre])
         self.canvas.restore_region(self.background)
         if n > 1:
-            ghosts = self.to_display(np.repeat(poses[[0, n]], n - 1, axis=0), models)
-            self.ghost.set_data(*_joined(ghosts).T)
-            self.fig.draw_artist(self.ghost)
+            # The reference pose as every model panel would show it, behind the model's.
+            ghosts = np.repeat(data[[0, n]], n - 1, axis=0)
+            self._draw_lines(self.ghost, _polylines(ghosts, halves[models]), models)
         if heads.shape[1] > 1:
-            segments = np.stack([heads[:, :-1], heads[:, 1:]], axis=2)  # (panels, n, 2, 2)
-            self.trail.set_segments(segments.reshape(-1, 2, 2))
-            ramp = self.trail_ramp[TRAIL_FRAMES - segments.shape[1] :]
-            self.trail.set_color(np.tile(ramp, (len(heads), 1)))
+            starts, ends = _clip(heads[:, :-1], heads[:, 1:], halves[:, None])
+            # (panels, TRAIL_FRAMES segments, start/end, 2), the oldest missing at first.
+            segments = np.full((2 * n, TRAIL_FRAMES, 2, 2), np.nan)
+            segments[:, TRAIL_FRAMES - starts.shape[1] :] = np.stack([starts, ends], axis=2)
+            steps = self.to_display(segments).reshape(2 * n * TRAIL_STEPS, -1, 2)
+            self.trail.set_segments(steps)  # one polyline per step of each panel
             self.fig.draw_artist(self.trail)
-        self.reference.set_data(*_joined(poses_px[[0, n]]).T)
-        self.fig.draw_artist(self.reference)
+        reference = np.array([0, n])
+        self._draw_lines(self.reference, _polylines(data[reference], halves[reference]), reference)
         if n > 1:
-            self.models.set_data(*_joined(poses_px[models]).T)
-            self.fig.draw_artist(self.models)
-        self.head.set_data(poses_px[:, 0, 0], poses_px[:, 0, 1])
+            self._draw_lines(self.models, _polylines(data[models], halves[models]), models)
+        inside = (np.abs(data[:, 0]) <= halves[:, None]).all(axis=1)
+        head = self.to_display(np.where(inside[:, None], data[:, 0], np.nan))
+        self.head.set_data(head[:, 0], head[:, 1])
         self.fig.draw_artist(self.head)
         self.counter.stamp(np.asarray(self.canvas.buffer_rgba()), label, *self.counter_at)
+
+
+def _ticks_clear_of_edges(axis, limits) -> None:
+    """Fix ``axis``'s ticks to its automatic ones, less those within 6% of an edge."""
+    low, high = sorted(limits)
+    margin = 0.06 * (high - low)
+    ticks = axis.get_major_locator().tick_values(low, high)
+    axis.set_ticks(ticks[(ticks >= low + margin) & (ticks <= high - margin)])
+
+
+def _fit_text(text, max_width: float, renderer, min_fontsize: float = 8) -> None:
+    """Shrink ``text`` down to ``min_fontsize``, then cut it short, to ``max_width`` px."""
+
+    def width() -> float:
+        return text.get_window_extent(renderer).width
+
+    while width() > max_width and text.get_fontsize() > min_fontsize:
+        text.set_fontsize(text.get_fontsize() - 1)
+    words = text.get_text()
+    while width() > max_width and len(words) > 1:
+        words = words[:-1]
+        text.set_text(words.rstrip() + "…")
 
 
 def _rectangle(extents) -> MplPath:
@@ -504,15 +547,48 @@ def _rectangle(extents) -> MplPath:
     return MplPath([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], closed=True)
 
 
-def _joined(poses: np.ndarray) -> np.ndarray:
-    """Join poses ``(n, keypoints, 2)`` into one polyline ``(n * (keypoints + 1), 2)``.
+def _clip(
+    starts: np.ndarray, ends: np.ndarray, half: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut segments ``(..., 2)`` to the box ``|x|, |y| <= half`` (Liang-Barsky).
 
-    A NaN row after each pose keeps one panel's tail from being joined to the next head.
+    ``half`` broadcasts against the segments' shape less its last axis; ``inf`` cuts
+    nothing. Returns the new starts and ends: NaN where nothing is left of a segment, or
+    where an end was NaN.
     """
-    n, k, _ = poses.shape
-    out = np.full((n, k + 1, 2), np.nan)
-    out[:, :k] = poses
-    return out.reshape(-1, 2)
+    delta = ends - starts
+    half = np.asarray(half, dtype=np.float64)[..., None]
+    low, high = np.zeros(delta.shape[:-1]), np.ones(delta.shape[:-1])
+    keep = np.ones(delta.shape[:-1], dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Leaving through the low edge (-delta * t <= starts + half), then the high one.
+        for p, q in ((-delta, starts + half), (delta, half - starts)):
+            ratio = q / p
+            low = np.maximum(low, np.where(p < 0, ratio, -np.inf).max(axis=-1))
+            high = np.minimum(high, np.where(p > 0, ratio, np.inf).min(axis=-1))
+            keep &= ~((p == 0) & (q < 0)).any(axis=-1)  # parallel to an edge, beyond it
+    keep &= low <= high  # also False where NaN
+    new_starts = np.where(keep[..., None], starts + low[..., None] * delta, np.nan)
+    new_ends = np.where(keep[..., None], starts + high[..., None] * delta, np.nan)
+    return new_starts, new_ends
+
+
+def _polylines(poses: np.ndarray, halves: np.ndarray) -> np.ndarray:
+    """Skeletons ``(m, keypoints, 2)`` as polylines cut to boxes ``|x|, |y| <= halves[i]``.
+
+    Returns ``(m, 3 * keypoints, 2)``: keypoint ``i`` at vertex ``3 i`` (NaN if outside
+    its box), then the part of the segment to keypoint ``i + 1`` that lies inside. The
+    rest is NaN, which also keeps one pose's tail from being joined to the next one's
+    head. Every keypoint is thus at a multiple of 3, for ``markevery``.
+    """
+    m, k, _ = poses.shape
+    out = np.full((m, 3 * k, 2), np.nan)
+    inside = (np.abs(poses) <= halves[:, None, None]).all(axis=2)
+    out[:, 0::3] = np.where(inside[..., None], poses, np.nan)
+    starts, ends = _clip(poses[:, :-1], poses[:, 1:], halves[:, None])
+    out[:, 1 : 3 * k - 3 : 3] = starts
+    out[:, 2 : 3 * k - 3 : 3] = ends
+    return out
 
 
 class _GlyphStamp:

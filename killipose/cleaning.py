@@ -218,9 +218,15 @@ def clean_table(
     steps.append({"step": "exclude frames still missing a keypoint", "frames_excluded": excluded})
     report["gaps_filled"] = gaps_filled
     report["values_filled"] = values_filled
+    # Why each excluded frame is still missing a keypoint: it was in a gap longer than
+    # max_gap, whose values were NaN in the input, non-finite, or jumps.
+    excluded_rows = ~valid
     report["frames_excluded"] = {
         "total": excluded,
-        "long_gap_or_jump": excluded,
+        "with_a_jump": int((excluded_rows & jumps.any(axis=1)).sum()),
+        "with_a_non_finite_value": int(
+            (excluded_rows & non_finite[:, keep_cols].any(axis=1)).sum()
+        ),
         "non_finite_values_set_to_nan": int(non_finite.sum()),
         "jump_values_removed": int(2 * jumps.sum()),
     }

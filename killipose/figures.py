@@ -11,6 +11,7 @@ import os
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from killipose.io import atomic_path
@@ -84,20 +85,22 @@ def plot_missing_data(
     extent = (0, time_s[-1] / scale, len(rows) - 0.5, -0.5)
     fig = Figure(figsize=(9, 0.45 * len(rows) + 1.4))
     ax = fig.subplots()
+    # Log colour scale: tracking loss is often a fraction of a percent, yet it matters.
     image = ax.imshow(
-        np.array(rows) * 100,
+        np.clip(np.array(rows) * 100, 0.01, 100),
         aspect="auto",
         interpolation="nearest",
         cmap="magma_r",
-        vmin=0,
-        vmax=100,
+        norm=LogNorm(vmin=0.01, vmax=100),
         extent=extent,
     )
     ax.set_yticks(range(len(labels)), labels)
     ax.axhline(len(rows) - 1.5, color="white", lw=2)
     ax.set_xlabel(f"time ({unit})")
     ax.set_title(f"Missing keypoints over time ({bins} bins of {len(raw) / bins:,.0f} frames)")
-    fig.colorbar(image, ax=ax, label="frames missing (%)", fraction=0.03, pad=0.01)
+    fig.colorbar(
+        image, ax=ax, label="frames missing (%, log scale; ≤ 0.01 = none)", fraction=0.03, pad=0.01
+    )
     _save(fig, path)
 
 

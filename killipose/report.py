@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from killipose.figures import MODEL_LABELS
 from killipose.io import atomic_path
 
 _STYLE = """<style>
 body{font-family:system-ui,sans-serif;font-size:14px;margin:1em;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.2em}
 th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
+td{white-space:nowrap}
 th{background:#f4f4f4}
 td:first-child,th:first-child{text-align:left}
 caption{text-align:left;font-weight:600;padding-bottom:4px}
@@ -51,18 +53,18 @@ def write_cleaning_summary(report: dict, path: str | os.PathLike, source: str) -
     overview = pd.DataFrame(
         {
             "frames": {
-                "input rows": report["input_frames"],
-                "usable after cleaning": frames["valid"],
-                "excluded (long gaps)": frames["excluded"],
+                "input rows": f"{report['input_frames']:,}",
+                "usable after cleaning": f"{frames['valid']:,}",
+                "excluded (gaps longer than max_gap)": f"{frames['excluded']:,}",
                 "train / val / test": " / ".join(
                     f"{frames[s]:,}" for s in ("train", "val", "test")
                 ),
-                "gaps interpolated": report["gaps_filled"],
-                "values interpolated": report["values_filled"],
-                "jump values removed": report["frames_excluded"]["jump_values_removed"],
-                "non-finite values set to NaN": report["frames_excluded"][
-                    "non_finite_values_set_to_nan"
-                ],
+                "gaps interpolated": f"{report['gaps_filled']:,}",
+                "values interpolated": f"{report['values_filled']:,}",
+                "jump values removed": f"{report['frames_excluded']['jump_values_removed']:,}",
+                "non-finite values set to NaN": (
+                    f"{report['frames_excluded']['non_finite_values_set_to_nan']:,}"
+                ),
                 "frame rate (fps)": f"{report['fps']:.3f}",
             }
         }
@@ -146,7 +148,41 @@ def write_metrics_table(
         "(last 10%). Explained variance is 1 - SSE/SST on the test block. RMSE (px) is "
         "over every x and y value of the test block, in pixels.</p>"
     )
-    _write(_page(title, note + _table(table, "Models", index=False)), html_path)
+    shown = pd.DataFrame(
+        {
+            "model": table["model"].map(lambda m: MODEL_LABELS.get(m, m)),
+            "latent dim": table["latent_dim"],
+            "test MSE": table["test_mse"],
+            "÷ PCA": table.get("test_mse / PCA"),
+            "val MSE": table["val_mse"],
+            "train MSE": table["train_mse"],
+            "explained variance (test)": table["explained_variance"].map(lambda v: f"{v:.5f}"),
+        }
+    )
+    if "test_rmse_px" in table:
+        shown["test RMSE (px)"] = table["test_rmse_px"]
+    if "test_accuracy" in table:
+        shown["test accuracy"] = table["test_accuracy"]
+    shown["frames train / val / test"] = [
+        f"{a:,} / {b:,} / {c:,}" for a, b, c in table[["n_train", "n_val", "n_test"]].to_numpy()
+    ]
+    shown["epochs"] = table["epochs_run"]
+    shown["fit (s)"] = table["fit_seconds"].map(lambda v: f"{v:.1f}")
+    body = note + _table(shown.dropna(axis=1, how="all"), "Models", index=False)
+    errors = [m for m in metrics if "test_error_px" in m]
+    if errors:
+        per_keypoint = pd.DataFrame(
+            {
+                f"{MODEL_LABELS.get(m['model'], m['model'])}, {m['latent_dim']}-D": m[
+                    "test_error_px"
+                ]
+                for m in sorted(errors, key=lambda m: (m["latent_dim"], _model_order(m["model"])))
+            }
+        )
+        body += _table(
+            per_keypoint, "Mean keypoint error on the test block (px), head to tail", index=True
+        )
+    _write(_page(title, body), html_path)
 
 
 def write_video_page(video: str | os.PathLike, path: str | os.PathLike, title: str) -> None:

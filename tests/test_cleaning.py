@@ -96,3 +96,13 @@ def test_the_input_is_not_modified(pose_table):
     before = pose_table.copy()
     clean_table(pose_table)
     assert before.equals(pose_table)
+
+
+def test_report_says_why_frames_were_excluded(pose_table):
+    pose_table.loc[100:119, "x_head"] = np.inf  # 20 frames: too long to interpolate
+    pose_table.loc[300:329, "y_tail"] = np.nan  # 30 frames of plain NaN
+    report = clean_table(pose_table, max_gap=10).report["frames_excluded"]
+    assert report["total"] == 50
+    assert report["with_a_non_finite_value"] == 20
+    assert report["non_finite_values_set_to_nan"] == 20
+    assert report["with_a_jump"] == 0
