@@ -64,11 +64,19 @@ def bench_animation(frames: int) -> None:
         naive_render({k: v[:naive_frames] for k, v in panels.items()}, Path(tmp) / "n.mp4", 20)
         naive = naive_frames / (time.perf_counter() - start)
         start = time.perf_counter()
-        render_reconstruction(panels, keypoints, np.arange(frames), np.arange(frames) / 20,
-                              Path(tmp) / "k.mp4", fps=20)
+        render_reconstruction(
+            panels,
+            keypoints,
+            np.arange(frames),
+            np.arange(frames) / 20,
+            Path(tmp) / "k.mp4",
+            fps=20,
+        )
         ours = frames / (time.perf_counter() - start)
-    print(f"animation, 4 panels: naive re-plot {naive:.1f} frames/s ({naive_frames} frames); "
-          f"killipose {ours:.1f} frames/s ({frames} frames, 2 rows); ratio {ours / naive:.1f}x")
+    print(
+        f"animation, 4 panels: naive re-plot {naive:.1f} frames/s ({naive_frames} frames); "
+        f"killipose {ours:.1f} frames/s ({frames} frames, 2 rows); ratio {ours / naive:.1f}x"
+    )
 
 
 def bench_training() -> None:
