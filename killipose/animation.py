@@ -41,7 +41,7 @@ MACRO_BLOCK = 16
 TRAIL_FRAMES = 20
 #: The trail fades in this many steps, each a polyline of ``TRAIL_FRAMES / TRAIL_STEPS``
 #: segments: a path per segment would cost more than everything else drawn.
-TRAIL_STEPS = 5
+TRAIL_STEPS = 5  # divides TRAIL_FRAMES
 
 #: Half the side of the zoomed view, in body lengths of the reference.
 ZOOM_HALF_BODY_LENGTHS = 0.75
@@ -104,8 +104,8 @@ def render_reconstruction(
     Returns
     -------
     The path of the video: H.264 in yuv420p (plays in browsers) at ``fps``, one frame per
-    input frame, ``320 * len(panels)`` pixels wide and ~700-770 high (768 for 3 or 4
-    panels, 688 for one); both multiples of 16, so ffmpeg does not rescale.
+    input frame, ``320 * len(panels)`` pixels wide and 672 (one panel) to 768 (four or
+    more) high, two rows of panels; both multiples of 16, so ffmpeg does not rescale.
 
     Raises
     ------
@@ -147,7 +147,7 @@ def render_reconstruction(
             pix_fmt_out="yuv420p",  # what browsers and QuickTime play
             fps=float(fps),
             codec="libx264",
-            quality=5,  # crf 25: lines stay sharp at ~1 MB per 1000 frames of 4 panels
+            quality=5,  # crf 25: lines stay sharp at ~2 MB per 1000 frames of 4 panels
             macro_block_size=MACRO_BLOCK,
             ffmpeg_log_level="error",
             # veryfast: a third less encoder CPU than the default (medium), the encoder being
@@ -249,7 +249,9 @@ def _zoom(reference: np.ndarray) -> tuple[np.ndarray, float]:
     if not has.any():
         low, high = _limits(reference[None])
         centre = np.array([np.mean(low), np.mean(high)])
-        return np.tile(centre, (len(reference), 1)), FALLBACK_BODY_LENGTH_PX * 0.75
+        return np.tile(
+            centre, (len(reference), 1)
+        ), ZOOM_HALF_BODY_LENGTHS * FALLBACK_BODY_LENGTH_PX
     sums = np.where(finite[..., None], reference, 0.0).sum(axis=1)
     raw = sums / np.maximum(count, 1)[:, None]
     source = np.maximum.accumulate(np.where(has, np.arange(len(reference)), -1))
@@ -260,8 +262,8 @@ def _zoom(reference: np.ndarray) -> tuple[np.ndarray, float]:
     body = body[np.isfinite(body) & (body > 0)]
     if len(body) == 0:
         # No frame with both ends: the diagonal of the finite keypoints' bounding box.
-        lows = np.nanmin(np.where(finite[..., None], reference, np.inf), axis=1)
-        highs = np.nanmax(np.where(finite[..., None], reference, -np.inf), axis=1)
+        lows = np.where(finite[..., None], reference, np.inf).min(axis=1)
+        highs = np.where(finite[..., None], reference, -np.inf).max(axis=1)
         body = np.linalg.norm(highs[has] - lows[has], axis=1)
         body = body[body > 0]
     length = float(np.median(body)) if len(body) else FALLBACK_BODY_LENGTH_PX

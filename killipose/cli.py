@@ -111,7 +111,8 @@ def cmd_fit(args) -> None:
         k: v
         for k, v in vars(args).items()
         if v is not None
-        and k in ("epochs", "batch_size", "lr", "patience", "device", "activation", "design")
+        and k
+        in ("epochs", "min_steps", "batch_size", "lr", "patience", "device", "activation", "design")
     }
     if args.hidden:
         params["hidden"] = tuple(int(h) for h in args.hidden.split(","))
@@ -284,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--patience", type=int)
+    p.add_argument("--min-steps", type=int, help="train at least this many steps")
     p.add_argument("--device", help="auto, cpu or cuda")
     p.add_argument("--hidden", help="hidden widths, e.g. 128,128 (nonlinear)")
     p.add_argument("--activation", help="relu, silu, tanh or gelu (nonlinear)")

@@ -158,3 +158,19 @@ def test_failure_midway_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="boom"):
         render(tmp_path, {"original": skeleton(N_FRAMES)})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_what_leaves_the_zoomed_view_does_not_reach_the_next_panel():
+    original = skeleton(10, bend=0.8)
+    pixels = {}
+    for name, model in (("near", original), ("far", original + np.array([150.0, 20.0]))):
+        stack = np.stack([original, model, original])
+        centres, half = animation._zoom(original)
+        scene = animation._Scene(["original", name, "same"], animation._limits(stack), half, "", 9)
+        scene.draw(stack[:, 8], stack[:, :9, 0], centres[8], "frame 8")
+        x0, y0, x1, y1 = np.round(scene.axes[5].bbox.extents).astype(int)  # third, zoomed
+        buffer = np.asarray(scene.canvas.buffer_rgba())
+        pixels[name] = buffer[buffer.shape[0] - y1 : buffer.shape[0] - y0, x0:x1].copy()
+    # The far model lies outside its own zoomed view: it is cut off there instead of
+    # crossing the gap into the next panel, which shows the same as beside a near model.
+    np.testing.assert_array_equal(pixels["near"], pixels["far"])

@@ -110,3 +110,11 @@ def test_every_subcommand_has_help_with_an_example(command, capsys):
         build_parser().parse_args([command, "--help"])
     assert exit_.value.code == 0
     assert EXAMPLES[command] in capsys.readouterr().out.replace("\n  ", " ")
+
+
+def test_synth_same_seed_same_file(tmp_path):
+    for name in ("a", "b"):
+        assert main(["synth", str(tmp_path / f"{name}.parquet"), "--frames", "3000"]) == 0
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+    main(["synth", str(tmp_path / "c.parquet"), "--frames", "3000", "--seed", "1"])
+    assert (tmp_path / "a.parquet").read_bytes() != (tmp_path / "c.parquet").read_bytes()

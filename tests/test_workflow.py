@@ -48,7 +48,10 @@ SMALL = {
         "device": "cpu",
         "threads": 1,
     },
-    "model_params": {"linear": {"lr": 0.03}, "nonlinear": {"hidden": [32, 32]}},
+    "model_params": {
+        "linear": {"lr": 0.03, "min_steps": 10000},
+        "nonlinear": {"hidden": [32, 32], "epochs": 8},
+    },
     "animation": {"start": 0, "frames": 120},
 }
 

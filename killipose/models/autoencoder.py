@@ -63,6 +63,9 @@ class Autoencoder(LatentModel):
     epochs, batch_size, lr, patience
         Training: passes over the training set, samples per step, peak Adam learning
         rate, epochs without a better validation error before stopping.
+    min_steps
+        Train at least this many optimiser steps (more epochs on small tables), and do
+        not stop early before.
     seed
         Seeds the initial weights and the batch order.
     device
@@ -79,6 +82,7 @@ class Autoencoder(LatentModel):
         batch_size: int = 4096,
         lr: float = 1e-3,
         patience: int = 5,
+        min_steps: int = 0,
         seed: int = 0,
         device: str = "auto",
     ):
@@ -90,6 +94,7 @@ class Autoencoder(LatentModel):
         self.batch_size = batch_size
         self.lr = lr
         self.patience = patience
+        self.min_steps = min_steps
         self.seed = seed
         self.device = device
 
@@ -131,6 +136,7 @@ class Autoencoder(LatentModel):
             lr=self.lr,
             patience=self.patience,
             seed=self.seed,
+            min_steps=self.min_steps,
             progress=progress,
         )
         self.module_.cpu().eval()
@@ -168,10 +174,20 @@ class LinearAutoencoder(Autoencoder):
     """A linear autoencoder: one linear encoder layer, one linear decoder layer.
 
     Its best solution spans the same subspace as PCA, so its error should match PCA's.
+    Gradient descent gets there slowly, per step rather than per epoch: hence the default
+    of at least 10,000 steps.
     """
 
     def __init__(
-        self, latent_dim=4, epochs=30, batch_size=4096, lr=1e-2, patience=5, seed=0, device="auto"
+        self,
+        latent_dim=4,
+        epochs=30,
+        batch_size=4096,
+        lr=3e-2,
+        patience=5,
+        min_steps=10_000,
+        seed=0,
+        device="auto",
     ):
         super().__init__(
             latent_dim=latent_dim,
@@ -181,6 +197,7 @@ class LinearAutoencoder(Autoencoder):
             batch_size=batch_size,
             lr=lr,
             patience=patience,
+            min_steps=min_steps,
             seed=seed,
             device=device,
         )
@@ -204,6 +221,7 @@ class NonlinearAutoencoder(Autoencoder):
         batch_size=4096,
         lr=1e-3,
         patience=5,
+        min_steps=0,
         seed=0,
         device="auto",
     ):
@@ -216,6 +234,7 @@ class NonlinearAutoencoder(Autoencoder):
             batch_size=batch_size,
             lr=lr,
             patience=patience,
+            min_steps=min_steps,
             seed=seed,
             device=device,
         )

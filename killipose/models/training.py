@@ -3,6 +3,10 @@
 Adam on the mean squared reconstruction error, a short linear warm-up then cosine decay
 of the learning rate, the validation error after every epoch, the best-validation
 weights kept, and early stopping after ``patience`` epochs without improvement.
+
+Training lasts ``epochs`` passes, or more when that is fewer than ``min_steps`` optimiser
+steps: some models converge per step, not per pass (a linear autoencoder on a small table
+needs ~10,000 steps to reach PCA, however few frames it has).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from collections.abc import Callable
 import torch
 
 log = logging.getLogger("killipose")
+#: The learning rate decays to this fraction of its peak by the last step.
+FINAL_LR = 0.001
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -46,6 +52,7 @@ def train_autoencoder(
     lr: float,
     patience: int,
     seed: int,
+    min_steps: int = 0,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
     progress: bool = False,
 ) -> list[dict]:
@@ -59,6 +66,7 @@ def train_autoencoder(
     optimiser = torch.optim.Adam(module.parameters(), lr=lr)
     n = len(X_train)
     steps_per_epoch = math.ceil(n / batch_size)
+    epochs = max(epochs, math.ceil(min_steps / steps_per_epoch))
     total_steps = epochs * steps_per_epoch
     warmup = min(steps_per_epoch, max(total_steps // 20, 1))
 
@@ -66,7 +74,7 @@ def train_autoencoder(
         if step < warmup:
             return lr * (step + 1) / warmup
         progress_ = (step - warmup) / max(total_steps - warmup, 1)
-        return lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress_)))
+        return lr * (FINAL_LR + (1 - FINAL_LR) * 0.5 * (1 + math.cos(math.pi * progress_)))
 
     history: list[dict] = []
     best_val, best_state, best_epoch, step = math.inf, None, -1, 0
@@ -111,7 +119,7 @@ def train_autoencoder(
         if val_mse < best_val:
             best_val, best_epoch = val_mse, epoch
             best_state = copy.deepcopy(module.state_dict())
-        elif epoch - best_epoch >= patience:
+        elif epoch - best_epoch >= patience and step >= min_steps:
             log.info("early stop: no better validation error for %d epochs", patience)
             break
     if bar is not None:
