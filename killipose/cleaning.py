@@ -133,6 +133,8 @@ def clean_table(
     -----
     Gaps are counted in rows. A frame the camera dropped (a missing ``frame_count``) is
     not a row, so it is not a gap: the neighbours are joined as if consecutive.
+    A table from :func:`killipose.make_killifish_table` carries ``attrs["synthetic"]``;
+    the report copies it (``None`` for real data).
     """
     if not 0 <= max_nan_fraction <= 1:
         raise InputError(f"clean.max_nan_fraction must be in [0, 1], got {max_nan_fraction}")
@@ -155,6 +157,7 @@ def clean_table(
     values = table[columns].to_numpy(np.float64, copy=True)
     report: dict = {
         "input_frames": n,
+        "synthetic": table.attrs.get("synthetic"),
         "parameters": {
             "max_nan_fraction": max_nan_fraction,
             "max_gap": max_gap,

@@ -115,7 +115,7 @@ def plot_latent_trajectory(latent: pd.DataFrame, path: str | os.PathLike, title:
     t = latent["time_s"].to_numpy() - latent["time_s"].iloc[0]
     Z = latent[zs].to_numpy()
     pairs = [(0, 1), (2, 3)][: max(len(zs) // 2, 1)] if len(zs) > 1 else []
-    fig = Figure(figsize=(4.5 + 3.2 * len(pairs), max(1.1 * len(zs), 3.2)), layout="constrained")
+    fig = Figure(figsize=(3.9 + 2.7 * len(pairs), max(1.0 * len(zs), 3.0)), layout="constrained")
     grid = fig.add_gridspec(len(zs), 1 + len(pairs), width_ratios=[1.6] + [1] * len(pairs))
     for i, name in enumerate(zs):
         ax = fig.add_subplot(grid[i, 0])
@@ -147,7 +147,7 @@ def plot_latents_side_by_side(
     """
     names = list(latents)
     dims = max(sum(c.startswith("z") for c in df.columns) for df in latents.values())
-    fig = Figure(figsize=(3.4 * len(names), 0.95 * dims + 1.2), layout="constrained")
+    fig = Figure(figsize=(3.0 * len(names), 0.9 * dims + 1.2), layout="constrained")
     axes = fig.subplots(dims, len(names), sharex=True, squeeze=False)
     for j, name in enumerate(names):
         df = latents[name]
@@ -182,19 +182,21 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     names = [m["model"] for m in metrics]
     colours = [MODEL_COLOURS.get(n, "#777777") for n in names]
     labels = [MODEL_LABELS.get(n, n) for n in names]
-    fig = Figure(figsize=(11, 3.6), layout="constrained")
-    ax_mse, ax_px, ax_kp = fig.subplots(1, 3, width_ratios=[1, 1, 2.2])
+    ticks = [label.replace(" AE", "\nAE") for label in labels]  # two lines: no overlap
+    fig = Figure(figsize=(9.2, 3.5), layout="constrained")
+    ax_mse, ax_px, ax_kp = fig.subplots(1, 3, width_ratios=[1.1, 1, 2])
     mse = [m["test_mse"] for m in metrics]
-    bars = ax_mse.bar(labels, mse, color=colours)
-    ax_mse.bar_label(bars, [f"{v:.3g}\n({v / mse[0]:.2f} x)" for v in mse], fontsize=8)
+    bars = ax_mse.bar(ticks, mse, color=colours)
+    ax_mse.bar_label(bars, [f"{v / mse[0]:.2f} x" for v in mse], fontsize=8)
     ax_mse.set_ylabel("test MSE (normalised units²)")
-    ax_mse.set_title(f"overall, ratio to {labels[0]}")
+    ax_mse.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
+    ax_mse.set_title(f"test MSE, as a ratio to {labels[0]}")
     ax_mse.margins(y=0.25)
     rmse = [m["test_rmse_px"] for m in metrics]
-    bars = ax_px.bar(labels, rmse, color=colours)
+    bars = ax_px.bar(ticks, rmse, color=colours)
     ax_px.bar_label(bars, [f"{v:.2f}" for v in rmse], fontsize=8)
     ax_px.set_ylabel("test RMSE (px)")
-    ax_px.set_title("overall, in pixels")
+    ax_px.set_title("test RMSE, in pixels")
     ax_px.margins(y=0.2)
     keypoints = list(metrics[0]["test_error_px"])
     width = 0.8 / len(metrics)
@@ -209,7 +211,7 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
         )
     ax_kp.set_xticks(x, keypoints)
     ax_kp.set_ylabel("mean keypoint error (px)")
-    ax_kp.set_title("per keypoint (test split)")
+    ax_kp.set_title("per keypoint, test block")
     ax_kp.legend(frameon=False)
     for ax in (ax_mse, ax_px):
         ax.tick_params(axis="x", labelsize=8)

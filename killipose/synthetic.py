@@ -87,7 +87,16 @@ def make_killifish_table(frames: int = 1_726_812, fps: float = 20.0, seed: int =
             k = next(tracked)
             columns[f"x_{name}"] = points[keep, k, 0]
             columns[f"y_{name}"] = points[keep, k, 1]
-    return pd.DataFrame(columns)
+    table = pd.DataFrame(columns)
+    # Provenance travels with the table (Parquet keeps DataFrame.attrs): a report can say
+    # that its data are synthetic.
+    table.attrs["synthetic"] = {
+        "generator": "killipose.make_killifish_table",
+        "frames": frames,
+        "fps": fps,
+        "seed": seed,
+    }
+    return table
 
 
 def _behaviour(rng: np.random.Generator, n: int, fps: float):

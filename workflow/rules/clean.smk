@@ -35,7 +35,7 @@ rule qc_missing:
             caption="../report/qc_missing.rst",
             category="{dataset}",
             subcategory="1. Data quality",
-            labels={"figure": "missing data over time"},
+            labels={"figure": "1. missing data over time"},
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/qc_missing.log",
@@ -59,7 +59,7 @@ rule clean_summary:
             caption="../report/clean_summary.rst",
             category="{dataset}",
             subcategory="1. Data quality",
-            labels={"figure": "cleaning summary"},
+            labels={"figure": "2. cleaning summary"},
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/clean_summary.log",

@@ -35,14 +35,14 @@ rule compare:
             caption="../report/comparison.rst",
             category="{dataset}",
             subcategory="2. Models",
-            labels={"figure": "model comparison", "latent dim": "{dim}"},
+            labels={"figure": "2. model comparison", "latent dim": "{dim}"},
         ),
         html=report(
             f"{RESULTS}/{{dataset}}/metrics-{{dim}}d.html",
             caption="../report/metrics.rst",
             category="{dataset}",
             subcategory="2. Models",
-            labels={"figure": "metrics table", "latent dim": "{dim}"},
+            labels={"figure": "1. metrics table", "latent dim": "{dim}"},
         ),
         csv=f"{RESULTS}/{{dataset}}/metrics-{{dim}}d.csv",
     log:
