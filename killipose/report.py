@@ -21,9 +21,9 @@ from killipose.figures import MODEL_LABELS
 from killipose.io import atomic_path
 
 _STYLE = """<style>
-body{font-family:system-ui,sans-serif;font-size:14px;margin:1em;color:#222}
+body{font-family:system-ui,sans-serif;font-size:13px;margin:1em;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.2em}
-th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
+th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:right}
 td{white-space:nowrap}
 th{background:#f4f4f4}
 td:first-child,th:first-child{text-align:left}
@@ -174,26 +174,24 @@ def write_metrics_table(
         "<p class='note'>MSE is the mean squared error per value in normalised units "
         "(z-scores), on contiguous time blocks: train (first 80%), val (next 10%), test "
         "(last 10%). Explained variance is 1 - SSE/SST on the test block. RMSE (px) is "
-        "over every x and y value of the test block, in pixels.</p>"
+        "over every x and y value of the test block, in pixels. Frames per block are in the "
+        "cleaning summary and the CSV.</p>"
     )
     shown = pd.DataFrame(
         {
             "model": table["model"].map(lambda m: MODEL_LABELS.get(m, m)),
-            "latent dim": table["latent_dim"],
-            "test MSE": table["test_mse"],
-            "÷ PCA": table.get("test_mse / PCA"),
-            "val MSE": table["val_mse"],
-            "train MSE": table["train_mse"],
-            "explained variance (test)": table["explained_variance"].map(lambda v: f"{v:.5f}"),
+            "dim": table["latent_dim"],
+            "test MSE": table["test_mse"].map(lambda v: f"{v:.2e}"),
+            "÷ PCA": table.get("test_mse / PCA", pd.Series(dtype=float)).map(lambda v: f"{v:.3f}"),
+            "val MSE": table["val_mse"].map(lambda v: f"{v:.2e}"),
+            "train MSE": table["train_mse"].map(lambda v: f"{v:.2e}"),
+            "expl. var.": table["explained_variance"].map(lambda v: f"{v:.5f}"),
         }
     )
     if "test_rmse_px" in table:
-        shown["test RMSE (px)"] = table["test_rmse_px"]
+        shown["RMSE (px)"] = table["test_rmse_px"].map(lambda v: f"{v:.3f}")
     if "test_accuracy" in table:
-        shown["test accuracy"] = table["test_accuracy"]
-    shown["frames train / val / test"] = [
-        f"{a:,} / {b:,} / {c:,}" for a, b, c in table[["n_train", "n_val", "n_test"]].to_numpy()
-    ]
+        shown["accuracy"] = table["test_accuracy"].map(lambda v: f"{v:.3f}")
     shown["epochs"] = table["epochs_run"]
     shown["fit (s)"] = table["fit_seconds"].map(lambda v: f"{v:.1f}")
     body = note + _table(shown.dropna(axis=1, how="all"), "Models", index=False)
