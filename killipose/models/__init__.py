@@ -7,19 +7,41 @@ All share scikit-learn's interface (``fit``, ``transform``, ``inverse_transform`
 from __future__ import annotations
 
 from killipose.errors import InputError
-from killipose.models.autoencoder import Autoencoder, LinearAutoencoder, NonlinearAutoencoder
+from killipose.models.autoencoder import (
+    Autoencoder,
+    LinearAutoencoder,
+    NonlinearAutoencoder,
+    SupervisedAutoencoder,
+)
 from killipose.models.base import LatentModel, load
 from killipose.models.pca import PCAModel
 
 #: Model names used in config files and output paths.
-MODELS = {"pca": PCAModel, "linear": LinearAutoencoder, "nonlinear": NonlinearAutoencoder}
+#: Each name is a class and the defaults it gets under that name.
+MODELS = {
+    "pca": (PCAModel, {}),
+    "linear": (LinearAutoencoder, {}),
+    "nonlinear": (NonlinearAutoencoder, {}),
+    "supervised-linear": (SupervisedAutoencoder, {"hidden": (), "activation": None}),
+    "supervised-nonlinear": (SupervisedAutoencoder, {}),
+}
 CLASSES = {
-    cls.__name__: cls for cls in (PCAModel, Autoencoder, LinearAutoencoder, NonlinearAutoencoder)
+    cls.__name__: cls
+    for cls in (
+        PCAModel,
+        Autoencoder,
+        LinearAutoencoder,
+        NonlinearAutoencoder,
+        SupervisedAutoencoder,
+    )
 }
 
 
 def make(name: str, latent_dim: int = 4, seed: int = 0, **params) -> LatentModel:
-    """Build an unfitted model by name: ``"pca"``, ``"linear"`` or ``"nonlinear"``.
+    """Build an unfitted model by name.
+
+    ``"pca"``, ``"linear"``, ``"nonlinear"``, or (with labels) ``"supervised-linear"`` and
+    ``"supervised-nonlinear"``.
 
     Extra keyword arguments go to the model's ``__init__`` (for autoencoders: ``epochs``,
     ``batch_size``, ``lr``, ``patience``, ``device``, and ``hidden``/``activation`` for the
@@ -28,11 +50,10 @@ def make(name: str, latent_dim: int = 4, seed: int = 0, **params) -> LatentModel
     """
     if name not in MODELS:
         raise InputError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
-    cls = MODELS[name]
+    cls, defaults = MODELS[name]
     accepted = cls._get_param_names()
-    return cls(
-        latent_dim=latent_dim, seed=seed, **{k: v for k, v in params.items() if k in accepted}
-    )
+    given = {k: v for k, v in params.items() if k in accepted}
+    return cls(latent_dim=latent_dim, seed=seed, **(defaults | given))
 
 
 __all__ = [
@@ -42,6 +63,7 @@ __all__ = [
     "LinearAutoencoder",
     "NonlinearAutoencoder",
     "PCAModel",
+    "SupervisedAutoencoder",
     "load",
     "make",
 ]

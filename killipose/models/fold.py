@@ -122,6 +122,10 @@ class FoldModule(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Mean squared reconstruction error (the training objective)."""
+        return torch.nn.functional.mse_loss(self(x), x)
+
 
 def find_circle(Z: np.ndarray, seed: int, restarts: int = 8, steps: int = 400):
     """The 2-D projection ``P`` (2, k) of codes ``Z`` whose radius ``|P z|`` varies least.

@@ -15,7 +15,6 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Callable
 
 import torch
 
@@ -42,6 +41,17 @@ def batched_mse(module: torch.nn.Module, X: torch.Tensor, batch_size: int = 6553
     return total / X.numel()
 
 
+@torch.no_grad()
+def batched_loss(module: torch.nn.Module, X: torch.Tensor, y: torch.Tensor | None) -> float:
+    """``module.loss`` over all of ``X`` (and labels ``y``), in batches."""
+    module.eval()
+    total = 0.0
+    for i in range(0, len(X), 65536):
+        yb = None if y is None else y[i : i + 65536]
+        total += module.loss(X[i : i + 65536], yb).item() * len(X[i : i + 65536])
+    return total / len(X)
+
+
 def train_autoencoder(
     module: torch.nn.Module,
     X_train: torch.Tensor,
@@ -53,15 +63,17 @@ def train_autoencoder(
     patience: int,
     seed: int,
     min_steps: int = 0,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    y_train: torch.Tensor | None = None,
+    y_val: torch.Tensor | None = None,
     progress: bool = False,
 ) -> list[dict]:
-    """Train ``module`` in place to reconstruct its input; return the per-epoch history.
+    """Train ``module`` in place; return the per-epoch history.
 
-    ``X_train`` and ``X_val`` are float32 tensors on the module's device. On return the
-    module holds the weights of the epoch with the lowest validation error.
+    ``X_train`` and ``X_val`` are float32 tensors on the module's device; ``y_train`` and
+    ``y_val`` are labels for modules that also classify. The module's ``loss(x, y)`` is
+    minimised; on return the module holds the weights of the epoch with the lowest
+    validation loss.
     """
-    loss_fn = loss_fn or torch.nn.functional.mse_loss
     generator = torch.Generator().manual_seed(seed)
     optimiser = torch.optim.Adam(module.parameters(), lr=lr)
     n = len(X_train)
@@ -87,19 +99,21 @@ def train_autoencoder(
         for i in range(0, n, batch_size):
             for group in optimiser.param_groups:
                 group["lr"] = lr_at(step)
-            xb = X_train[order[i : i + batch_size]]
-            loss = loss_fn(module(xb), xb)
+            batch = order[i : i + batch_size]
+            loss = module.loss(X_train[batch], None if y_train is None else y_train[batch])
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
-            running += loss.detach() * len(xb)
+            running += loss.detach() * len(batch)
             step += 1
         train_loss = running.item() / n
         val_mse = batched_mse(module, X_val)
+        val_loss = batched_loss(module, X_val, y_val)
         history.append(
             {
                 "epoch": epoch + 1,
                 "train_loss": train_loss,
+                "val_loss": val_loss,
                 "val_mse": val_mse,
                 "lr": lr_at(step - 1),
                 "seconds": time.perf_counter() - start,
@@ -116,8 +130,8 @@ def train_autoencoder(
         if bar is not None:
             bar.set_postfix(val_mse=f"{val_mse:.4g}")
             bar.update()
-        if val_mse < best_val:
-            best_val, best_epoch = val_mse, epoch
+        if val_loss < best_val:
+            best_val, best_epoch = val_loss, epoch
             best_state = copy.deepcopy(module.state_dict())
         elif epoch - best_epoch >= patience and step >= min_steps:
             log.info("early stop: no better validation error for %d epochs", patience)
