@@ -17,8 +17,8 @@ from killipose.errors import InputError
 from killipose.io import keypoint_names, read_json, write_json, write_parquet
 from killipose.split import SPLITS, block_split
 
-#: Columns of a cleaned table that are not features, in this order.
-META_COLUMNS = ("frame", "time_s", "split", "valid")
+#: Columns of a cleaned table that are not features (``label`` only for labelled data).
+META_COLUMNS = ("frame", "time_s", "split", "valid", "label")
 MIN_FRAMES_PER_SPLIT = 10
 
 
@@ -47,6 +47,18 @@ class CleanTable:
     def features(self) -> list[str]:
         """Feature column names, in body order."""
         return [c for c in self.frame.columns if c not in META_COLUMNS]
+
+    @property
+    def meta(self) -> list[str]:
+        """The non-feature columns present (frame, time_s, split, valid, label)."""
+        return [c for c in META_COLUMNS if c in self.frame.columns]
+
+    def labels(self, split: str | None = None) -> np.ndarray:
+        """Labels of the valid rows of one split (or all), for labelled data."""
+        rows = self.frame["valid"].to_numpy()
+        if split is not None:
+            rows = rows & (self.frame["split"].to_numpy() == split)
+        return self.frame.loc[rows, "label"].to_numpy()
 
     @property
     def keypoints(self) -> list[str]:

@@ -13,12 +13,15 @@ import time
 from pathlib import Path
 
 from killipose.errors import InputError
+from killipose.mnist import MIRROR
 
 log = logging.getLogger("killipose")
 
 EXAMPLES = {
     "synth": "killipose synth results/killifish/synthetic.parquet --frames 1726812 --seed 0",
     "clean": "killipose clean data/fish.csv results/fish/clean --max-gap 10",
+    "prepare-mnist": "killipose prepare-mnist data/mnist results/mnist/clean",
+    "fetch-mnist": "killipose fetch-mnist data/mnist",
     "qc": "killipose qc data/fish.csv results/fish/clean results/fish/figures/qc-missing.png",
     "fit": "killipose fit results/fish/clean results/fish/models/nonlinear-4d --model nonlinear "
     "--latent-dim 4",
@@ -30,19 +33,30 @@ EXAMPLES = {
     "--start 0 --frames 1000",
     "compare": "killipose compare results/fish/models/*-4d/metrics.json --figure cmp.png "
     "--csv metrics.csv --html metrics.html",
+    "mnist-reconstructions": "killipose mnist-reconstructions results/mnist/clean out.png "
+    "--model pca=results/mnist/models/pca-2d/model.pt",
+    "mnist-maps": "killipose mnist-maps map.png grid.png --model pca=models/pca-2d/model.pt "
+    "--latent pca=models/pca-2d/latent.parquet",
+    "mnist-interpolation": "killipose mnist-interpolation results/mnist/clean out.png "
+    "--model linear=models/linear-10d/model.pt --model nonlinear=models/nonlinear-10d/model.pt",
     "summarise-clean": "killipose summarise-clean results/fish/clean/report.json summary.html",
     "video-page": "killipose video-page results/fish/animations/reconstruction-4d.mp4 page.html",
 }
 
 
-def _model_paths(items: list[str]) -> dict[str, Path]:
-    out = {}
+def _model_pairs(items: list[str]) -> list[tuple[str, Path]]:
+    """``NAME=PATH`` arguments as (name, path) pairs, in order."""
+    pairs = []
     for item in items:
         name, sep, path = item.partition("=")
         if not sep:
             raise InputError(f"--model/--latent takes NAME=PATH, got {item!r}")
-        out[name] = Path(path)
-    return out
+        pairs.append((name, Path(path)))
+    return pairs
+
+
+def _model_paths(items: list[str]) -> dict[str, Path]:
+    return dict(_model_pairs(items))
 
 
 def cmd_synth(args) -> None:
@@ -85,6 +99,18 @@ def cmd_clean(args) -> None:
     )
 
 
+def cmd_prepare_mnist(args) -> None:
+    from killipose.mnist import load_mnist, mnist_table
+
+    mnist_table(load_mnist(args.folder, seed=args.seed)).save(args.outdir)
+
+
+def cmd_fetch_mnist(args) -> None:
+    from killipose.mnist import fetch_mnist
+
+    fetch_mnist(args.folder, base_url=args.url, timeout=args.timeout)
+
+
 def cmd_qc(args) -> None:
     from killipose.cleaning import load_clean
     from killipose.figures import plot_missing_data
@@ -101,57 +127,37 @@ def cmd_fit(args) -> None:
     import torch
 
     from killipose.cleaning import load_clean
-    from killipose.io import atomic_path, write_json
-    from killipose.metrics import pose_metrics
-    from killipose.models import make
+    from killipose.fitting import fit_model, save_fit
 
     torch.set_num_threads(args.threads)
-    clean = load_clean(args.cleandir)
-    params = {
-        k: v
-        for k, v in vars(args).items()
-        if v is not None
-        and k
-        in ("epochs", "min_steps", "batch_size", "lr", "patience", "device", "activation", "design")
-    }
+    params = {k: v for k, v in vars(args).items() if v is not None and k in FIT_PARAMS}
     if args.hidden:
         params["hidden"] = tuple(int(h) for h in args.hidden.split(","))
-    model = make(args.model, latent_dim=args.latent_dim, seed=args.seed, **params)
-    log.info(
-        "fitting %s with latent_dim %d on %d frames: %s",
+    model, metrics = fit_model(
+        load_clean(args.cleandir),
         args.model,
         args.latent_dim,
-        len(clean.matrix("train")),
-        model.get_params(),
+        seed=args.seed,
+        progress=sys.stderr.isatty(),
+        **params,
     )
-    model.fit(
-        clean.matrix("train"),
-        clean.matrix("val"),
-        **({"progress": sys.stderr.isatty()} if args.model != "pca" else {}),
-    )
-    metrics = {"model": args.model, "latent_dim": args.latent_dim}
-    metrics |= pose_metrics(model, clean)
-    metrics |= {
-        "fit_seconds": round(model.fit_seconds_, 3),
-        "seed": args.seed,
-        "epochs_run": len(model.history_),
-        "device": str(params.get("device", "auto")),
-    }
-    outdir = Path(args.outdir)
-    model.save(outdir / "model.pt")
-    import pandas as pd
+    save_fit(model, metrics, args.outdir)
+    log.info("test_mse %.6g in %.1f s", metrics["test_mse"], metrics["fit_seconds"])
 
-    with atomic_path(outdir / "history.csv") as tmp:
-        pd.DataFrame(
-            model.history_, columns=["epoch", "train_loss", "val_mse", "lr", "seconds"]
-        ).to_csv(tmp, index=False)
-    write_json(metrics, outdir / "metrics.json")
-    log.info(
-        "test_mse %.6g, test_rmse_px %.3f, %.1f s",
-        metrics["test_mse"],
-        metrics["test_rmse_px"],
-        model.fit_seconds_,
-    )
+
+FIT_PARAMS = (
+    "epochs",
+    "min_steps",
+    "batch_size",
+    "lr",
+    "patience",
+    "device",
+    "activation",
+    "design",
+    "output",
+    "loss",
+    "class_weight",
+)
 
 
 def cmd_embed(args) -> None:
@@ -217,12 +223,54 @@ def cmd_plot_latents(args) -> None:
 def cmd_compare(args) -> None:
     from killipose.figures import plot_model_comparison
     from killipose.io import read_json
+    from killipose.mnist_figures import plot_error_vs_dim
     from killipose.report import write_metrics_table
 
     metrics = [read_json(p) for p in args.metrics]
-    if args.figure:
+    if args.figure and all("test_error_px" in m for m in metrics):
         plot_model_comparison(metrics, args.figure, args.title)
+    elif args.figure:
+        plot_error_vs_dim(metrics, args.figure, args.title)
     write_metrics_table(metrics, args.csv, args.html, args.title)
+
+
+def cmd_mnist_reconstructions(args) -> None:
+    from killipose.cleaning import load_clean
+    from killipose.mnist_figures import example_digits, plot_reconstructions
+    from killipose.models import load
+
+    clean = load_clean(args.cleandir)
+    digits = clean.matrix("test")[example_digits(clean.labels("test"))]
+    rebuilt = {}
+    for name, path in _model_pairs(args.model):
+        model = load(path)
+        rebuilt[(name, model.latent_dim)] = model.inverse_transform(model.transform(digits))
+    plot_reconstructions(digits, rebuilt, args.out, args.title)
+
+
+def cmd_mnist_maps(args) -> None:
+    import pandas as pd
+
+    from killipose.mnist_figures import plot_decoder_grids, plot_encoder_maps
+    from killipose.models import load
+
+    latents = {n: pd.read_parquet(p) for n, p in _model_paths(args.latent).items()}
+    plot_encoder_maps(latents, args.map, f"{args.title}: encoder map of the test digits")
+    models = {n: load(p) for n, p in _model_paths(args.model).items()}
+    plot_decoder_grids(models, latents, args.grid, f"{args.title}: decoder grid")
+
+
+def cmd_mnist_interpolation(args) -> None:
+    from killipose.cleaning import load_clean
+    from killipose.mnist_figures import plot_interpolation
+    from killipose.models import load
+
+    clean = load_clean(args.cleandir)
+    X, labels = clean.matrix("test"), clean.labels("test")
+    a, b = (int(d) for d in args.digits.split(","))
+    models = {n: load(p) for n, p in _model_paths(args.model).items()}
+    start, end = X[labels == a][0], X[labels == b][0]
+    plot_interpolation(models, start, end, args.out, args.title)
 
 
 def cmd_summarise_clean(args) -> None:
@@ -270,6 +318,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keypoints", default="auto", help="comma-separated, or auto")
     p.add_argument("--fps", type=float, default=None, help="default: from frame_timestamp")
 
+    p = add("prepare-mnist", cmd_prepare_mnist, "MNIST IDX files as a table for fitting (OUTDIR).")
+    p.add_argument("folder", type=Path)
+    p.add_argument("outdir", type=Path)
+    p.add_argument("--seed", type=int, default=0, help="for the 8:1:1 split of the fallback")
+
+    p = add("fetch-mnist", cmd_fetch_mnist, "Download the full MNIST (checksummed) into FOLDER.")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--url", default=MIRROR, help="base address of the four .gz files")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per file")
+
     p = add("qc", cmd_qc, "Plot missing data over time per keypoint.")
     p.add_argument("table", type=Path)
     p.add_argument("cleandir", type=Path)
@@ -278,7 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("fit", cmd_fit, "Fit one model; write model.pt, metrics.json, history.csv to OUTDIR.")
     p.add_argument("cleandir", type=Path)
     p.add_argument("outdir", type=Path)
-    p.add_argument("--model", required=True, help="pca, linear or nonlinear")
+    p.add_argument(
+        "--model",
+        required=True,
+        help="pca, linear, nonlinear, supervised-linear or supervised-nonlinear",
+    )
     p.add_argument("--latent-dim", type=int, required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=int)
@@ -290,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hidden", help="hidden widths, e.g. 128,128 (nonlinear)")
     p.add_argument("--activation", help="relu, silu, tanh or gelu (nonlinear)")
     p.add_argument("--design", help="fold or mlp (nonlinear; see killipose.models.fold)")
+    p.add_argument("--output", help="sigmoid: reconstructions in [0, 1] (images)")
+    p.add_argument("--loss", help="mse (default) or bce (with --output sigmoid)")
+    p.add_argument("--class-weight", type=float, help="weight of the classification loss")
     p.add_argument("--threads", type=int, default=1)
 
     p = add("embed", cmd_embed, "Write the latent code of every frame (Parquet).")
@@ -319,6 +384,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, required=True)
     p.add_argument("--html", type=Path, required=True)
     p.add_argument("--title", default="Model comparison")
+
+    p = add(
+        "mnist-reconstructions",
+        cmd_mnist_reconstructions,
+        "Test digits beside each model's reconstructions.",
+    )
+    p.add_argument("cleandir", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--model", action="append", required=True, help="NAME=PATH, repeatable")
+    p.add_argument("--title", default="MNIST reconstructions")
+
+    p = add("mnist-maps", cmd_mnist_maps, "Encoder maps and decoder grids of 2-D models.")
+    p.add_argument("map", type=Path)
+    p.add_argument("grid", type=Path)
+    p.add_argument("--model", action="append", required=True, help="NAME=PATH, repeatable")
+    p.add_argument("--latent", action="append", required=True, help="NAME=PATH, repeatable")
+    p.add_argument("--title", default="MNIST, 2-D code")
+
+    p = add(
+        "mnist-interpolation",
+        cmd_mnist_interpolation,
+        "Decode the line between two test digits' codes.",
+    )
+    p.add_argument("cleandir", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--model", action="append", required=True, help="NAME=PATH, repeatable")
+    p.add_argument("--digits", default="2,7", help="the two digits, e.g. 2,7")
+    p.add_argument("--title", default="MNIST interpolation")
 
     p = add("summarise-clean", cmd_summarise_clean, "Write the cleaning report as an HTML page.")
     p.add_argument("report", type=Path)

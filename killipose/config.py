@@ -14,7 +14,7 @@ import yaml
 from killipose.errors import InputError
 
 #: Keys a dataset may set for itself; anything else comes from the top level.
-DATASET_OVERRIDES = ("models", "latent_dims", "clean", "animation")
+DATASET_OVERRIDES = ("models", "latent_dims", "clean", "animation", "train", "model_params")
 
 
 def validate_config(config: dict, schema_path: str | os.PathLike) -> None:
@@ -43,6 +43,20 @@ def check_config(config: dict) -> None:
             )
     for name in config["run"]:
         ds = dataset_settings(config, name)
+        if ds["kind"] == "mnist":
+            for key in ("latent_dims", "supervised"):
+                dims = ds[key] if key == "latent_dims" else ds[key].get("latent_dims", [])
+                if any(d >= 784 for d in dims):
+                    raise InputError(
+                        f"config: datasets.{name}.{key}: latent dims must be below 784"
+                    )
+            interpolation = ds.get("interpolation", {})
+            if interpolation and interpolation["latent_dim"] not in ds["latent_dims"]:
+                raise InputError(
+                    f"config: datasets.{name}.interpolation.latent_dim: "
+                    f"{interpolation['latent_dim']} is not in its latent_dims"
+                )
+            continue
         keypoints = ds.get("keypoints", "auto")
         if keypoints != "auto":
             features = 2 * len(keypoints)
@@ -52,6 +66,17 @@ def check_config(config: dict) -> None:
                     f"config: latent_dims: {too_big[0]} must be below the number of "
                     f"features of dataset {name!r} ({features})"
                 )
+
+
+def train_params(config: dict, dataset: str, model: str) -> dict:
+    """Training settings of one model on one dataset: ``train``, then ``model_params``."""
+    ds = dataset_settings(config, dataset)
+    return {**ds["train"], **ds["model_params"].get(model, {})}
+
+
+def datasets_of_kind(config: dict, kind: str) -> list[str]:
+    """Names of the configured datasets of one kind (``pose`` or ``mnist``)."""
+    return [name for name, ds in config["datasets"].items() if ds["kind"] == kind]
 
 
 def dataset_settings(config: dict, name: str) -> dict:
@@ -73,4 +98,5 @@ def dataset_settings(config: dict, name: str) -> dict:
     ds["animation_fps_arg"] = f"--fps {fps}" if fps else ""
     ds["animation"].setdefault("start", 0)
     ds["animation"].setdefault("frames", 1000)
+    ds.setdefault("supervised", {"models": [], "latent_dims": []})
     return ds

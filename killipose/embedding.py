@@ -14,14 +14,15 @@ def latent_table(model: LatentModel, clean: CleanTable) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with ``frame``, ``time_s``, ``split``, ``valid`` and ``z1`` ... ``zK``
-    (normalised latent units; NaN for frames that are not valid).
+    DataFrame with the table's meta columns (``frame``, ``time_s``, ``split``, ``valid``,
+    ``label`` where present) and ``z1`` ... ``zK`` (latent units; NaN for frames that are
+    not valid).
     """
     valid = clean.frame["valid"].to_numpy()
     Z = np.full((len(valid), model.latent_dim), np.nan, dtype=np.float32)
     Z[valid] = model.transform(clean.matrix())
     latent = pd.DataFrame(Z, columns=[f"z{i + 1}" for i in range(model.latent_dim)])
-    return pd.concat([clean.frame[["frame", "time_s", "split", "valid"]], latent], axis=1)
+    return pd.concat([clean.frame[clean.meta], latent], axis=1)
 
 
 def reconstruct_pixels(model: LatentModel, clean: CleanTable, rows: slice) -> np.ndarray:

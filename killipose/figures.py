@@ -33,11 +33,20 @@ MODEL_COLOURS = {
     "pca": "#1f77b4",
     "linear": "#ff7f0e",
     "nonlinear": "#2ca02c",
+    "supervised-linear": "#d62728",
+    "supervised-nonlinear": "#9467bd",
 }
-MODEL_LABELS = {"pca": "PCA", "linear": "linear AE", "nonlinear": "nonlinear AE"}
+MODEL_LABELS = {
+    "pca": "PCA",
+    "linear": "linear AE",
+    "nonlinear": "nonlinear AE",
+    "supervised-linear": "supervised linear AE",
+    "supervised-nonlinear": "supervised nonlinear AE",
+}
 
 
-def _save(fig: Figure, path: str | os.PathLike) -> None:
+def save_figure(fig: Figure, path: str | os.PathLike) -> None:
+    """Write ``fig`` as PNG, atomically."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", bbox_inches="tight")
 
@@ -101,7 +110,7 @@ def plot_missing_data(
     fig.colorbar(
         image, ax=ax, label="frames missing (%, log scale; ≤ 0.01 = none)", fraction=0.03, pad=0.01
     )
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_latent_trajectory(latent: pd.DataFrame, path: str | os.PathLike, title: str) -> None:
@@ -134,7 +143,7 @@ def plot_latent_trajectory(latent: pd.DataFrame, path: str | os.PathLike, title:
     if pairs:
         fig.colorbar(points, ax=ax, label="time (s)", shrink=0.8)
     fig.suptitle(title)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_latents_side_by_side(
@@ -162,7 +171,7 @@ def plot_latents_side_by_side(
         axes[0, j].set_title(MODEL_LABELS.get(name, name))
         axes[-1, j].set_xlabel("time in window (s)")
     fig.suptitle(title)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: str) -> None:
@@ -216,4 +225,4 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     for ax in (ax_mse, ax_px):
         ax.tick_params(axis="x", labelsize=8)
     fig.suptitle(title)
-    _save(fig, path)
+    save_figure(fig, path)

@@ -170,13 +170,21 @@ def write_metrics_table(
     table = metrics_table(metrics)
     with atomic_path(csv_path) as tmp:
         table.to_csv(tmp, index=False)
-    note = (
-        "<p class='note'>MSE is the mean squared error per value in normalised units "
-        "(z-scores), on contiguous time blocks: train (first 80%), val (next 10%), test "
-        "(last 10%). Explained variance is 1 - SSE/SST on the test block. RMSE (px) is "
-        "over every x and y value of the test block, in pixels. Frames per block are in the "
-        "cleaning summary and the CSV.</p>"
-    )
+    if "test_rmse_px" in table:
+        note = (
+            "<p class='note'>MSE is the mean squared error per value in normalised units "
+            "(z-scores), on contiguous time blocks: train (first 80%), val (next 10%), test "
+            "(last 10%). Explained variance is 1 - SSE/SST on the test block. RMSE (px) is "
+            "over every x and y value of the test block, in pixels. Frames per block are in "
+            "the cleaning summary and the CSV.</p>"
+        )
+    else:
+        note = (
+            "<p class='note'>MSE is the mean squared error per pixel (pixels in [0, 1]) on "
+            "the train, validation and test digits; ÷ PCA is the test MSE over PCA's at the "
+            "same dimension. Explained variance is 1 - SSE/SST on the test digits. Accuracy: "
+            "share of test digits classified right (supervised models only).</p>"
+        )
     shown = pd.DataFrame(
         {
             "model": table["model"].map(lambda m: MODEL_LABELS.get(m, m)),
@@ -191,10 +199,12 @@ def write_metrics_table(
     if "test_rmse_px" in table:
         shown["RMSE (px)"] = table["test_rmse_px"].map(lambda v: f"{v:.3f}")
     if "test_accuracy" in table:
-        shown["accuracy"] = table["test_accuracy"].map(lambda v: f"{v:.3f}")
+        shown["accuracy"] = table["test_accuracy"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
     shown["epochs"] = table["epochs_run"]
     shown["fit (s)"] = table["fit_seconds"].map(lambda v: f"{v:.1f}")
-    body = note + _table(shown.dropna(axis=1, how="all"), "Models", index=False)
+    sources = sorted({m["data"] for m in metrics if "data" in m})
+    data = "".join(f"<p><b>Data</b>: {html.escape(source)}.</p>" for source in sources)
+    body = data + note + _table(shown.dropna(axis=1, how="all"), "Models", index=False)
     errors = [m for m in metrics if "test_error_px" in m]
     if errors:
         per_keypoint = pd.DataFrame(

@@ -67,7 +67,12 @@ def test_schema_names_the_bad_key(change, message):
     [
         ({"run": ["fishy"]}, "config: run[0]: dataset 'fishy' is not defined"),
         (
-            {"datasets": {"killifish": {"kind": "pose", "path": "x.csv", "keypoints": ["a", "b"]}}},
+            {
+                "run": ["killifish"],
+                "datasets": {
+                    "killifish": {"kind": "pose", "path": "x.csv", "keypoints": ["a", "b"]}
+                },
+            },
             "config: latent_dims: 4 must be below the number of features of dataset "
             "'killifish' (4)",
         ),

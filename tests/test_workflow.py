@@ -61,6 +61,7 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
     cwd = workdir(tmp_path)
     config = dict(
         SMALL,
+        run=["killifish"],
         datasets={
             "killifish": {
                 "kind": "pose",
@@ -161,6 +162,56 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
     assert metrics["latent_dim"] == 2 and set(metrics["test_error_px"]) == {"nose", "neck", "hip"}
     assert (cwd / "results/mouse_csv/animations/reconstruction-4d.mp4").is_file()
     assert (cwd / "results/mouse_pq/animations/reconstruction-2d.mp4").is_file()
+
+
+@pytest.mark.slow
+def test_mnist_through_the_same_fit_and_embed_stages(tmp_path):
+    cwd = workdir(tmp_path)
+    shutil.copytree(ROOT / "data" / "mnist", cwd / "data" / "mnist")
+    config = {
+        "run": ["mnist"],
+        "datasets": {
+            "mnist": {
+                "kind": "mnist",
+                "path": "data/mnist",
+                "latent_dims": [2, 4],
+                "supervised": {"models": ["supervised-linear"], "latent_dims": [4]},
+                "interpolation": {"latent_dim": 4, "digits": [3, 8]},
+                "train": {"epochs": 3, "batch_size": 512, "lr": 0.001, "patience": 3},
+                "model_params": {
+                    "linear": {"lr": 0.003, "min_steps": 200},
+                    "nonlinear": {
+                        "design": "mlp",
+                        "hidden": [64],
+                        "activation": "relu",
+                        "output": "sigmoid",
+                    },
+                },
+            }
+        },
+    }
+    (cwd / "mnist.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(cwd, "--configfile", "mnist.yaml")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = cwd / "results" / "mnist"
+    for name in (
+        "error-vs-dim.png",
+        "reconstructions.png",
+        "encoder-map-2d.png",
+        "decoder-grid-2d.png",
+        "interpolation-4d.png",
+    ):
+        assert (out / "figures" / name).stat().st_size > 10_000, name
+    table = pd.read_csv(out / "metrics.csv")
+    assert sorted(zip(table["model"], table["latent_dim"], strict=True)) == sorted(
+        [(m, d) for m in ("pca", "linear", "nonlinear") for d in (2, 4)]
+        + [("supervised-linear", 4)]
+    )
+    sup = json.loads((out / "models" / "supervised-linear-4d" / "metrics.json").read_text())
+    assert 0.1 < sup["test_accuracy"] <= 1
+    assert sup["data"].startswith("fallback: the 10,000 test digits")
+    latent = pd.read_parquet(out / "models" / "pca-2d" / "latent.parquet")
+    assert len(latent) == 10_000 and {"label", "z1", "z2"} <= set(latent.columns)
 
 
 def test_bad_config_stops_at_start_with_one_line_naming_the_key(tmp_path):

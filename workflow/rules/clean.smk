@@ -7,6 +7,8 @@ rule clean:
         report=f"{RESULTS}/{{dataset}}/clean/report.json",
     log:
         f"{RESULTS}/logs/{{dataset}}/clean.log",
+    wildcard_constraints:
+        dataset=POSE,
     threads: 1
     resources:
         mem_mb=4000,
@@ -39,6 +41,8 @@ rule qc_missing:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/qc_missing.log",
+    wildcard_constraints:
+        dataset=POSE,
     threads: 1
     resources:
         mem_mb=3000,
@@ -63,6 +67,8 @@ rule clean_summary:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/clean_summary.log",
+    wildcard_constraints:
+        dataset=POSE,
     threads: 1
     resources:
         mem_mb=500,

@@ -4,7 +4,13 @@ import shlex
 import sys
 
 from killipose import InputError
-from killipose.config import check_config, dataset_settings, validate_config
+from killipose.config import (
+    check_config,
+    dataset_settings,
+    datasets_of_kind,
+    train_params,
+    validate_config,
+)
 
 try:
     validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
@@ -17,8 +23,17 @@ RESULTS = "results"
 
 wildcard_constraints:
     dataset=r"[A-Za-z0-9_-]+",
-    model=r"pca|linear|nonlinear",
+    model=r"pca|linear|nonlinear|supervised-linear|supervised-nonlinear",
     dim=r"\d+",
+
+
+def one_of(names):
+    """A wildcard pattern matching exactly these names (none: matches nothing)."""
+    return "|".join(names) if names else r"(?!x)x"
+
+
+POSE = one_of(datasets_of_kind(config, "pose"))
+MNIST = one_of(datasets_of_kind(config, "mnist"))
 
 
 def settings(dataset):
@@ -37,18 +52,15 @@ def model_dir(dataset, model, dim):
     return f"{RESULTS}/{dataset}/models/{model}-{dim}d"
 
 
-def train_params(model):
-    """`train` with the model's own `model_params` on top."""
-    return {**config["train"], **config.get("model_params", {}).get(model, {})}
-
-
 def fit_threads(wildcards):
-    return 1 if wildcards.model == "pca" else train_params(wildcards.model)["threads"]
+    if wildcards.model == "pca":
+        return 1
+    return train_params(config, wildcards.dataset, wildcards.model)["threads"]
 
 
 def fit_args(wildcards):
     """Command-line flags of `killipose fit` for this model, from `train` and `model_params`."""
-    params = train_params(wildcards.model)
+    params = train_params(config, wildcards.dataset, wildcards.model)
     params.pop("threads")
     flags = [f"--seed {config['seed']}"]
     for key, value in params.items():
@@ -58,8 +70,43 @@ def fit_args(wildcards):
     return " ".join(flags)
 
 
+def name_args(flag, names, paths):
+    """`--flag name=path` for each pair, quoted for the shell."""
+    return " ".join(f"--{flag} {n}={shlex.quote(p)}" for n, p in zip(names, paths))
+
+
 def models_of(dataset):
     return settings(dataset)["models"]
+
+
+def mnist_outputs(dataset):
+    ds = settings(dataset)
+    root = f"{RESULTS}/{dataset}"
+    out = [
+        f"{root}/metrics.html",
+        f"{root}/figures/error-vs-dim.png",
+        f"{root}/figures/reconstructions.png",
+    ]
+    if 2 in ds["latent_dims"]:
+        out += [
+            f"{root}/figures/encoder-map-2d.png",
+            f"{root}/figures/decoder-grid-2d.png",
+        ]
+    if "interpolation" in ds:
+        out.append(
+            f"{root}/figures/interpolation-{ds['interpolation']['latent_dim']}d.png"
+        )
+    return out
+
+
+def mnist_fits(dataset):
+    """(model, dim) of every model fitted to an MNIST dataset."""
+    ds = settings(dataset)
+    fits = [(m, d) for m in ds["models"] for d in ds["latent_dims"]]
+    sup = ds["supervised"]
+    return fits + [
+        (m, d) for m in sup.get("models", []) for d in sup.get("latent_dims", [])
+    ]
 
 
 def all_outputs():
@@ -67,6 +114,9 @@ def all_outputs():
     for dataset in config["run"]:
         ds = settings(dataset)
         root = f"{RESULTS}/{dataset}"
+        if ds["kind"] == "mnist":
+            out += mnist_outputs(dataset)
+            continue
         out += [f"{root}/clean/summary.html", f"{root}/figures/qc-missing.png"]
         for dim in ds["latent_dims"]:
             out += [

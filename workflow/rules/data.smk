@@ -4,6 +4,8 @@ rule synthesise:
         f"{RESULTS}/{{dataset}}/synthetic.parquet",
     log:
         f"{RESULTS}/logs/{{dataset}}/synthesise.log",
+    wildcard_constraints:
+        dataset=POSE,
     threads: 1
     resources:
         mem_mb=3000,

@@ -47,6 +47,8 @@ rule compare:
         csv=f"{RESULTS}/{{dataset}}/metrics-{{dim}}d.csv",
     log:
         f"{RESULTS}/logs/{{dataset}}/compare-{{dim}}d.log",
+    wildcard_constraints:
+        dataset=POSE,
     threads: 1
     resources:
         mem_mb=1000,

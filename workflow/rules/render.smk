@@ -9,16 +9,15 @@ rule animate:
         f"{RESULTS}/{{dataset}}/animations/reconstruction-{{dim}}d.mp4",
     log:
         f"{RESULTS}/logs/{{dataset}}/animate-{{dim}}d.log",
+    wildcard_constraints:
+        dataset=POSE,
     threads: 1
     resources:
         mem_mb=3000,
         runtime=20,
     params:
         cleandir=lambda w, input: os.path.dirname(input.table),
-        models=lambda w, input: " ".join(
-            f"--model {m}={shlex.quote(p)}"
-            for m, p in zip(models_of(w.dataset), input.models)
-        ),
+        models=lambda w, input: name_args("model", models_of(w.dataset), input.models),
         start=lambda w: settings(w.dataset)["animation"]["start"],
         frames=lambda w: settings(w.dataset)["animation"]["frames"],
         fps=lambda w: settings(w.dataset)["animation_fps_arg"],
@@ -43,6 +42,8 @@ rule video_page:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/video_page-{{dim}}d.log",
+    wildcard_constraints:
+        dataset=POSE,
     threads: 1
     resources:
         mem_mb=500,
@@ -71,6 +72,8 @@ rule plot_latents:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/plot_latents-{{model}}-{{dim}}d.log",
+    wildcard_constraints:
+        dataset=POSE,
     threads: 1
     resources:
         mem_mb=2000,
@@ -105,15 +108,14 @@ rule plot_latents_together:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/plot_latents-{{dim}}d.log",
+    wildcard_constraints:
+        dataset=POSE,
     threads: 1
     resources:
         mem_mb=2000,
         runtime=5,
     params:
-        latents=lambda w, input: " ".join(
-            f"--latent {m}={shlex.quote(p)}"
-            for m, p in zip(models_of(w.dataset), input)
-        ),
+        latents=lambda w, input: name_args("latent", models_of(w.dataset), input),
         start=lambda w: settings(w.dataset)["animation"]["start"],
         frames=lambda w: settings(w.dataset)["animation"]["frames"],
         title=lambda w: f"{w.dataset}: {w.dim}-D latent codes of each model, same window",

@@ -1,0 +1,70 @@
+"""Fitting one model to a cleaned table: the fit stage of the workflow, as a function."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from killipose.cleaning import CleanTable
+from killipose.io import atomic_path, write_json
+from killipose.metrics import pose_metrics, reconstruction_metrics
+from killipose.models import LatentModel, make
+from killipose.models.autoencoder import SupervisedAutoencoder
+from killipose.split import SPLITS
+
+log = logging.getLogger("killipose")
+
+HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_mse", "lr", "seconds"]
+
+
+def fit_model(
+    clean: CleanTable, name: str, latent_dim: int, seed: int = 0, progress: bool = False, **params
+) -> tuple[LatentModel, dict]:
+    """Fit model ``name`` on the training block, validate on the val block, score all.
+
+    Returns the fitted model and its metrics (the keys of ``metrics.json``): errors per
+    split, explained variance, frames per split, fit time and seed; pose data add pixel
+    errors, labelled data (MNIST) the data source and, for supervised models, the test
+    accuracy.
+    """
+    model = make(name, latent_dim=latent_dim, seed=seed, **params)
+    X_train, X_val = clean.matrix("train"), clean.matrix("val")
+    log.info(
+        "fitting %s with latent_dim %d on %d samples: %s",
+        name,
+        latent_dim,
+        len(X_train),
+        model.get_params(),
+    )
+    if isinstance(model, SupervisedAutoencoder):
+        model.fit(X_train, X_val, progress, y=clean.labels("train"), y_val=clean.labels("val"))
+    elif name == "pca":
+        model.fit(X_train)
+    else:
+        model.fit(X_train, X_val, progress)
+    metrics = {"model": name, "latent_dim": latent_dim}
+    if clean.report.get("kind") == "mnist":
+        metrics |= reconstruction_metrics(model, {s: clean.matrix(s) for s in SPLITS})
+        metrics["data"] = clean.report["source"]
+        if isinstance(model, SupervisedAutoencoder):
+            metrics["test_accuracy"] = model.accuracy(clean.matrix("test"), clean.labels("test"))
+    else:
+        metrics |= pose_metrics(model, clean)
+    metrics |= {
+        "fit_seconds": round(model.fit_seconds_, 3),
+        "seed": seed,
+        "epochs_run": len(model.history_),
+    }
+    return model, metrics
+
+
+def save_fit(model: LatentModel, metrics: dict, outdir: str | os.PathLike) -> None:
+    """Write ``model.pt``, ``metrics.json`` and ``history.csv`` to ``outdir``."""
+    outdir = Path(outdir)
+    model.save(outdir / "model.pt")
+    with atomic_path(outdir / "history.csv") as tmp:
+        pd.DataFrame(model.history_, columns=HISTORY_COLUMNS).to_csv(tmp, index=False)
+    write_json(metrics, outdir / "metrics.json")

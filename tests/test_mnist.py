@@ -1,0 +1,204 @@
+import hashlib
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+from killipose import InputError, models
+from killipose import mnist as kp_mnist
+from killipose.mnist import fetch_mnist, load_mnist, mnist_table, read_idx, write_idx
+from killipose.mnist_figures import (
+    example_digits,
+    plot_decoder_grids,
+    plot_encoder_maps,
+    plot_error_vs_dim,
+    plot_interpolation,
+    plot_reconstructions,
+)
+
+SHIPPED = Path(__file__).parents[1] / "data" / "mnist"
+
+
+def fake_digits(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), np.arange(n, dtype=np.uint8) % 10
+
+
+@pytest.mark.parametrize("name", ["x-idx3-ubyte", "x-idx3-ubyte.gz"])
+def test_idx_round_trip(tmp_path, name):
+    images, labels = fake_digits(30)
+    write_idx(images, tmp_path / name)
+    write_idx(labels, tmp_path / f"l{name}")
+    np.testing.assert_array_equal(read_idx(tmp_path / name), images)
+    np.testing.assert_array_equal(read_idx(tmp_path / f"l{name}"), labels)
+
+
+def test_idx_errors_name_the_file(tmp_path):
+    (tmp_path / "bad").write_bytes(b"\x00\x00\x09\x01" + b"\x00" * 8)
+    with pytest.raises(InputError, match="bad magic number"):
+        read_idx(tmp_path / "bad")
+    write_idx(fake_digits(5)[0], tmp_path / "short")
+    (tmp_path / "short").write_bytes((tmp_path / "short").read_bytes()[:-10])
+    with pytest.raises(InputError, match=r"short: IDX header says shape \(5, 28, 28\)"):
+        read_idx(tmp_path / "short")
+    write_idx(fake_digits(5)[0], tmp_path / "whole.gz")
+    (tmp_path / "broken.gz").write_bytes((tmp_path / "whole.gz").read_bytes()[:-30])
+    with pytest.raises(InputError, match=r"broken\.gz: cannot read"):
+        read_idx(tmp_path / "broken.gz")
+    with pytest.raises(InputError, match="no such file"):
+        read_idx(tmp_path / "missing")
+
+
+def test_labels_must_match_images(tmp_path):
+    images, labels = fake_digits(20)
+    write_idx(images, tmp_path / "t10k-images-idx3-ubyte.gz")
+    write_idx(labels[:19], tmp_path / "t10k-labels-idx1-ubyte.gz")
+    with pytest.raises(InputError, match="19 labels for 20 images"):
+        load_mnist(tmp_path)
+    write_idx(labels + 5, tmp_path / "t10k-labels-idx1-ubyte.gz")
+    with pytest.raises(InputError, match="labels must be digits 0-9"):
+        load_mnist(tmp_path)
+    with pytest.raises(InputError, match="no such folder"):
+        load_mnist(tmp_path / "nope")
+
+
+def test_shipped_test_set_fallback_split():
+    data = load_mnist(SHIPPED)
+    assert data.images.shape == (10_000, 784) and data.images.dtype == np.float32
+    assert data.images.min() >= 0 and data.images.max() == 1
+    assert data.source.startswith("fallback: the 10,000 test digits")
+    counts = {s: int((data.split == s).sum()) for s in ("train", "val", "test")}
+    assert counts["train"] == 8000 and abs(counts["test"] - 1000) <= 5
+    for digit in range(10):  # stratified: each digit ~10% of the test split
+        share = np.mean(data.labels[data.split == "test"] == digit)
+        assert abs(share - np.mean(data.labels == digit)) < 0.005
+
+
+def test_standard_split_when_training_files_are_there(tmp_path):
+    train, train_labels = fake_digits(600, seed=1)
+    test, test_labels = fake_digits(100, seed=2)
+    write_idx(train, tmp_path / "train-images-idx3-ubyte.gz")
+    write_idx(train_labels, tmp_path / "train-labels-idx1-ubyte.gz")
+    write_idx(test, tmp_path / "t10k-images-idx3-ubyte")  # plain files work too
+    write_idx(test_labels, tmp_path / "t10k-labels-idx1-ubyte")
+    data = load_mnist(tmp_path)
+    assert data.source.startswith("standard split")
+    assert list(data.split[:540]) == ["train"] * 540
+    assert list(data.split[540:600]) == ["val"] * 60
+    assert list(data.split[600:]) == ["test"] * 100
+    table = mnist_table(data)
+    assert table.report["kind"] == "mnist" and len(table.features) == 784
+    np.testing.assert_array_equal(table.labels("test"), test_labels)
+
+
+def test_fetch_checks_checksums_and_keeps_nothing_bad(tmp_path, monkeypatch):
+    source = tmp_path / "mirror"
+    source.mkdir()
+    files = {}
+    for name in kp_mnist.FILES:
+        (source / name).write_bytes(name.encode() * 10)
+        files[name] = hashlib.md5((source / name).read_bytes()).hexdigest()
+    monkeypatch.setattr(kp_mnist, "FILES", files)
+    fetch_mnist(tmp_path / "data", base_url=source.as_uri())
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == sorted(files)
+    files["train-labels-idx1-ubyte.gz"] = "0" * 32
+    (tmp_path / "data" / "train-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(InputError, match="checksum mismatch"):
+        fetch_mnist(tmp_path / "data", base_url=source.as_uri())
+    assert not (tmp_path / "data" / "train-labels-idx1-ubyte.gz").exists()
+    assert not [p for p in (tmp_path / "data").iterdir() if p.name.startswith(".")]
+
+
+def png_shape(path):
+    return mpimg.imread(path).shape
+
+
+def test_figures_are_drawn(tmp_path):
+    data = load_mnist(SHIPPED)
+    X, y = data.images[:600], data.labels[:600]
+    fitted = {
+        n: models.make(
+            n,
+            latent_dim=2,
+            epochs=1,
+            batch_size=128,
+            min_steps=0,
+            hidden=(32,),
+            design="mlp",
+            output="sigmoid",
+            device="cpu",
+        ).fit(X)
+        for n in ("pca", "linear", "nonlinear")
+    }
+    import pandas as pd
+
+    latents = {
+        n: pd.DataFrame(
+            {"z1": m.transform(X)[:, 0], "z2": m.transform(X)[:, 1], "label": y, "split": "test"}
+        )
+        for n, m in fitted.items()
+    }
+    digits = X[example_digits(y)]
+    plot_reconstructions(
+        digits,
+        {(n, 2): m.inverse_transform(m.transform(digits)) for n, m in fitted.items()},
+        tmp_path / "r.png",
+        "r",
+    )
+    plot_encoder_maps(latents, tmp_path / "e.png", "e")
+    plot_decoder_grids(fitted, latents, tmp_path / "d.png", "d")
+    plot_interpolation(
+        {n: fitted[n] for n in ("linear", "nonlinear")}, X[0], X[1], tmp_path / "i.png", "i"
+    )
+    metrics = [{"model": n, "latent_dim": d, "test_mse": 1 / d} for n in fitted for d in (2, 4)]
+    plot_error_vs_dim(metrics, tmp_path / "m.png", "m")
+    height, width, _ = png_shape(tmp_path / "r.png")
+    assert 0.3 < height / width < 0.6  # 4 rows of 10 digits
+    assert png_shape(tmp_path / "e.png")[1] > 2.5 * png_shape(tmp_path / "e.png")[0]  # 3 panels
+    assert png_shape(tmp_path / "d.png")[1] > 2.5 * png_shape(tmp_path / "d.png")[0]
+    h, w, _ = png_shape(tmp_path / "i.png")
+    assert w > 3 * h  # two strips of 12 digits
+    assert png_shape(tmp_path / "m.png")[0] > 300
+
+
+@pytest.mark.slow
+def test_the_science_holds_on_a_slice_of_mnist():
+    data = load_mnist(SHIPPED)
+    X = {s: data.images[data.split == s] for s in ("train", "val", "test")}
+    y = {s: data.labels[data.split == s] for s in ("train", "val", "test")}
+    X["train"], y["train"] = X["train"][:3000], y["train"][:3000]
+    pca = models.make("pca", latent_dim=4).fit(X["train"]).score(X["test"])
+    linear = (
+        models.make("linear", latent_dim=4, batch_size=256, lr=3e-3, min_steps=6000, device="cpu")
+        .fit(X["train"], X["val"])
+        .score(X["test"])
+    )
+    nonlinear = (
+        models.make(
+            "nonlinear",
+            latent_dim=4,
+            design="mlp",
+            hidden=(128,),
+            activation="relu",
+            output="sigmoid",
+            epochs=40,
+            batch_size=128,
+            device="cpu",
+        )
+        .fit(X["train"], X["val"])
+        .score(X["test"])
+    )
+    assert linear <= 1.02 * pca
+    assert nonlinear < pca
+    sup = models.make(
+        "supervised-nonlinear",
+        latent_dim=10,
+        hidden=(128,),
+        output="sigmoid",
+        epochs=20,
+        class_weight=0.3,
+        device="cpu",
+    )
+    sup.fit(X["train"], X["val"], y=y["train"], y_val=y["val"])
+    assert sup.accuracy(X["test"], y["test"]) > 0.85
