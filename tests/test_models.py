@@ -174,3 +174,46 @@ def test_fold_design_beats_pca_where_heading_and_bend_share_a_code():
     assert fold.get_params()["design"] == "fold"
     assert fold.circle_cv_ < 0.2
     assert fold.score(X[7000:]) < 0.7 * pca.score(X[7000:])
+
+
+def test_sigmoid_output_and_bce_loss_for_images():
+    rng = np.random.default_rng(0)
+    X = (rng.random((600, 16)) < np.linspace(0.1, 0.9, 16)).astype(np.float32)
+    model = models.make(
+        "nonlinear",
+        latent_dim=3,
+        design="mlp",
+        hidden=(16,),
+        output="sigmoid",
+        loss="bce",
+        epochs=3,
+        batch_size=64,
+        device="cpu",
+    ).fit(X)
+    rebuilt = model.inverse_transform(model.transform(X))
+    assert rebuilt.min() >= 0 and rebuilt.max() <= 1
+    assert model.history_[-1]["val_loss"] > model.history_[-1]["val_mse"]  # BCE, not MSE
+    with pytest.raises(InputError, match="loss 'bce' needs output 'sigmoid'"):
+        models.make("nonlinear", latent_dim=3, design="mlp", loss="bce").fit(X)
+
+
+def test_supervised_autoencoder_needs_and_uses_labels():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 900)
+    X = (rng.normal(size=(900, 8)) + 3 * np.eye(8)[y]).astype(np.float32)
+    model = models.make(
+        "supervised-linear",
+        latent_dim=2,
+        n_classes=3,
+        epochs=60,
+        lr=1e-2,
+        patience=60,
+        batch_size=64,
+        class_weight=1.0,
+        device="cpu",
+    )
+    with pytest.raises(InputError, match="needs labels"):
+        model.fit(X[:700], X[700:])
+    model.fit(X[:700], X[700:], y=y[:700], y_val=y[700:])
+    assert model.accuracy(X[700:], y[700:]) > 0.9
+    assert model.get_params()["hidden"] == ()
