@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -432,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     start = time.perf_counter()
+    if "SLURM_JOB_ID" in os.environ:  # on a cluster, say which job wrote this log
+        log.info("SLURM job %s on %s", os.environ["SLURM_JOB_ID"], os.uname().nodename)
     try:
         args.func(args)
     except InputError as err:

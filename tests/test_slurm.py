@@ -1,0 +1,137 @@
+"""The workflow on a real (local, one-node) SLURM cluster, against a laptop run.
+
+Needs root and apt-get: `tests/slurm/local-slurm.sh` installs Debian's slurm-wlm and munge
+and starts slurmctld/slurmd on 127.0.0.1. Opt out with SLURM_TESTS=0; force with 1.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.test_workflow import BIN, snakemake, workdir
+
+CLUSTER = Path(__file__).parent / "slurm" / "local-slurm.sh"
+
+
+def slurm_possible() -> bool:
+    flag = os.environ.get("SLURM_TESTS")
+    return flag == "1" or (flag != "0" and os.geteuid() == 0 and bool(shutil.which("apt-get")))
+
+
+pytestmark = [
+    pytest.mark.slurm,
+    pytest.mark.slow,
+    pytest.mark.skipif(not slurm_possible(), reason="needs root and apt-get (SLURM_TESTS=1)"),
+]
+
+SMALL = {
+    "run": ["fish_a", "fish_b"],
+    "datasets": {
+        name: {
+            "kind": "pose",
+            "path": f"data/{name}.csv",
+            "synthetic": {"frames": 3000, "fps": 20, "seed": seed},
+        }
+        for seed, name in enumerate(("fish_a", "fish_b"))
+    },
+    "models": ["pca", "linear"],
+    "train": {
+        "epochs": 3,
+        "batch_size": 256,
+        "lr": 0.001,
+        "patience": 3,
+        "device": "cpu",
+        "threads": 1,
+    },
+    "model_params": {"linear": {"lr": 0.03, "min_steps": 300}},
+    "animation": {"start": 0, "frames": 40},
+}
+
+
+@pytest.fixture(scope="module")
+def partition():
+    subprocess.run([CLUSTER, "install"], check=True, timeout=900, capture_output=True)
+    try:
+        yield subprocess.run(
+            [CLUSTER, "start"], check=True, capture_output=True, text=True, timeout=180
+        ).stdout.strip()
+    finally:
+        subprocess.run([CLUSTER, "stop"], timeout=120, capture_output=True)
+
+
+def test_workflow_runs_through_slurm_and_matches_a_laptop_run(tmp_path, partition):
+    (tmp_path / "laptop").mkdir()
+    (tmp_path / "cluster").mkdir()
+    laptop, cluster = workdir(tmp_path / "laptop"), workdir(tmp_path / "cluster")
+    for cwd in (laptop, cluster):
+        (cwd / "small.yaml").write_text(yaml.safe_dump(SMALL))
+    # A user sets account and partition in the profile; here the local cluster's.
+    profile = cluster / "workflow" / "profiles" / "slurm" / "config.yaml"
+    text = profile.read_text()
+    text = text.replace("slurm_account: your_account", "slurm_account: root")
+    text = text.replace("slurm_partition: your_partition", f"slurm_partition: {partition}")
+    profile.write_text(text)
+
+    assert snakemake(laptop, "--configfile", "small.yaml").returncode == 0
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    env.pop("SNAKEMAKE_PROFILE", None)
+    result = subprocess.run(
+        [
+            "timeout",
+            "-k",
+            "30",
+            "600",
+            str(BIN / "snakemake"),
+            "--workflow-profile",
+            "workflow/profiles/slurm",
+            "--configfile",
+            "small.yaml",
+            "--slurm-init-seconds-before-status-checks",
+            "2",
+            "--seconds-between-status-checks",
+            "2",
+        ],
+        cwd=cluster,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=700,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    # Every step ran as its own SLURM job, and said so in its log.
+    logs = sorted((cluster / "results" / "logs").rglob("*.log"))
+    job_ids = set()
+    for log in logs:
+        match = re.search(r"SLURM job (\d+) on ", log.read_text())
+        assert match, f"{log.name} was not written by a SLURM job"
+        job_ids.add(match.group(1))
+    assert len(job_ids) == len(logs) >= 2 * 13
+    queue = subprocess.run(
+        ["squeue", "--states=all", "-h", "-o", "%i %T"], capture_output=True, text=True, check=True
+    ).stdout
+    states = dict(line.split() for line in queue.splitlines())
+    assert all(states.get(j) == "COMPLETED" for j in job_ids), queue
+
+    # The cluster computed exactly what the laptop did.
+    for name in ("fish_a", "fish_b"):
+        for model in ("pca", "linear"):
+            a, b = (
+                json.loads((cwd / f"results/{name}/models/{model}-4d/metrics.json").read_text())
+                for cwd in (laptop, cluster)
+            )
+            a.pop("fit_seconds"), b.pop("fit_seconds")
+            assert a == b
+            pd.testing.assert_frame_equal(
+                *(
+                    pd.read_parquet(cwd / f"results/{name}/models/{model}-4d/latent.parquet")
+                    for cwd in (laptop, cluster)
+                )
+            )
