@@ -7,6 +7,8 @@ rule clean:
         report=f"{RESULTS}/{{dataset}}/clean/report.json",
     log:
         f"{RESULTS}/logs/{{dataset}}/clean.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/clean.tsv"
     wildcard_constraints:
         dataset=POSE,
     threads: 1
@@ -41,6 +43,8 @@ rule qc_missing:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/qc_missing.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/qc_missing.tsv"
     wildcard_constraints:
         dataset=POSE,
     threads: 1
@@ -67,6 +71,8 @@ rule clean_summary:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/clean_summary.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/clean_summary.tsv"
     wildcard_constraints:
         dataset=POSE,
     threads: 1

@@ -58,10 +58,18 @@ def fit_threads(wildcards):
     return train_params(config, wildcards.dataset, wildcards.model)["threads"]
 
 
+def fit_gpus(wildcards):
+    """GPUs a fit asks the cluster for (`train.gpus`; 0 = none, PCA never)."""
+    if wildcards.model == "pca":
+        return 0
+    return train_params(config, wildcards.dataset, wildcards.model).get("gpus", 0)
+
+
 def fit_args(wildcards):
     """Command-line flags of `killipose fit` for this model, from `train` and `model_params`."""
     params = train_params(config, wildcards.dataset, wildcards.model)
     params.pop("threads")
+    params.pop("gpus", None)
     flags = [f"--seed {config['seed']}"]
     for key, value in params.items():
         if isinstance(value, list):

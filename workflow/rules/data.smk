@@ -4,6 +4,8 @@ rule synthesise:
         f"{RESULTS}/{{dataset}}/synthetic.parquet",
     log:
         f"{RESULTS}/logs/{{dataset}}/synthesise.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/synthesise.tsv"
     wildcard_constraints:
         dataset=POSE,
     threads: 1

@@ -7,6 +7,8 @@ rule embed:
         f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/latent.parquet",
     log:
         f"{RESULTS}/logs/{{dataset}}/embed-{{model}}-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/embed-{{model}}-{{dim}}d.tsv"
     threads: 1
     resources:
         mem_mb=4000,

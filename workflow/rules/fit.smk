@@ -9,10 +9,13 @@ rule fit:
         history=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/history.csv",
     log:
         f"{RESULTS}/logs/{{dataset}}/fit-{{model}}-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/fit-{{model}}-{{dim}}d.tsv"
     threads: fit_threads
     resources:
         mem_mb=6000,
         runtime=60,
+        gpu=fit_gpus,
     params:
         cleandir=lambda w, input: os.path.dirname(input.table),
         outdir=lambda w, output: os.path.dirname(output.model),
@@ -47,6 +50,8 @@ rule compare:
         csv=f"{RESULTS}/{{dataset}}/metrics-{{dim}}d.csv",
     log:
         f"{RESULTS}/logs/{{dataset}}/compare-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/compare-{{dim}}d.tsv"
     wildcard_constraints:
         dataset=POSE,
     threads: 1

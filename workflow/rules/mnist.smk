@@ -7,6 +7,8 @@ rule prepare_mnist:
         report=f"{RESULTS}/{{dataset}}/clean/report.json",
     log:
         f"{RESULTS}/logs/{{dataset}}/prepare_mnist.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/prepare_mnist.tsv"
     wildcard_constraints:
         dataset=MNIST,
     threads: 1
@@ -45,6 +47,8 @@ rule mnist_metrics:
         csv=f"{RESULTS}/{{dataset}}/metrics.csv",
     log:
         f"{RESULTS}/logs/{{dataset}}/mnist_metrics.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/mnist_metrics.tsv"
     wildcard_constraints:
         dataset=MNIST,
     threads: 1
@@ -77,6 +81,8 @@ rule mnist_reconstructions:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/mnist_reconstructions.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/mnist_reconstructions.tsv"
     wildcard_constraints:
         dataset=MNIST,
     threads: 1
@@ -128,6 +134,8 @@ rule mnist_maps:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/mnist_maps.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/mnist_maps.tsv"
     wildcard_constraints:
         dataset=MNIST,
     threads: 1
@@ -163,6 +171,8 @@ rule mnist_interpolation:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/mnist_interpolation-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/mnist_interpolation-{{dim}}d.tsv"
     wildcard_constraints:
         dataset=MNIST,
     threads: 1

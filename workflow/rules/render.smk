@@ -9,6 +9,8 @@ rule animate:
         f"{RESULTS}/{{dataset}}/animations/reconstruction-{{dim}}d.mp4",
     log:
         f"{RESULTS}/logs/{{dataset}}/animate-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/animate-{{dim}}d.tsv"
     wildcard_constraints:
         dataset=POSE,
     threads: 1
@@ -42,6 +44,8 @@ rule video_page:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/video_page-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/video_page-{{dim}}d.tsv"
     wildcard_constraints:
         dataset=POSE,
     threads: 1
@@ -72,6 +76,8 @@ rule plot_latents:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/plot_latents-{{model}}-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/plot_latents-{{model}}-{{dim}}d.tsv"
     wildcard_constraints:
         dataset=POSE,
     threads: 1
@@ -108,6 +114,8 @@ rule plot_latents_together:
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/plot_latents-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/plot_latents-{{dim}}d.tsv"
     wildcard_constraints:
         dataset=POSE,
     threads: 1
