@@ -13,7 +13,7 @@ rule clean:
         dataset=POSE,
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=3000,
         runtime=10,
     params:
         outdir=lambda w, output: os.path.dirname(output.table),
@@ -49,7 +49,7 @@ rule qc_missing:
         dataset=POSE,
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=2000,
         runtime=10,
     params:
         cleandir=lambda w, input: os.path.dirname(input.clean),
@@ -77,7 +77,7 @@ rule clean_summary:
         dataset=POSE,
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=1000,
         runtime=5,
     shell:
         "killipose summarise-clean {input:q} {output:q} 2> {log:q}"

@@ -1,4 +1,8 @@
 # Paths and per-dataset settings, built in one place.
+#
+# Resources: each rule asks for ~1.5-2x the peak memory and >= 5x the time its step took on
+# the default run (1.7M-frame fish, 10k MNIST digits; results/benchmarks/ holds the
+# measurements). Larger tables need more: raise them with `set-resources` in a profile.
 import os
 import shlex
 import sys

@@ -10,7 +10,7 @@ rule synthesise:
         dataset=POSE,
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=2000,
         runtime=10,
     params:
         frames=lambda w: settings(w.dataset)["synthetic"]["frames"],

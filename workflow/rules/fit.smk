@@ -13,7 +13,7 @@ rule fit:
         f"{RESULTS}/benchmarks/{{dataset}}/fit-{{model}}-{{dim}}d.tsv"
     threads: fit_threads
     resources:
-        mem_mb=6000,
+        mem_mb=3000,
         runtime=60,
         gpu=fit_gpus,
     params:

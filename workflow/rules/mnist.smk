@@ -13,7 +13,7 @@ rule prepare_mnist:
         dataset=MNIST,
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1000,
         runtime=5,
     params:
         outdir=lambda w, output: os.path.dirname(output.table),
@@ -87,7 +87,7 @@ rule mnist_reconstructions:
         dataset=MNIST,
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1000,
         runtime=5,
     params:
         cleandir=lambda w, input: os.path.dirname(input.table),
@@ -140,7 +140,7 @@ rule mnist_maps:
         dataset=MNIST,
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1000,
         runtime=5,
     params:
         args=lambda w, input: name_args("model", models_of(w.dataset), input.models)
@@ -177,7 +177,7 @@ rule mnist_interpolation:
         dataset=MNIST,
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1000,
         runtime=5,
     params:
         cleandir=lambda w, input: os.path.dirname(input.table),

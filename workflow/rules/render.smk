@@ -15,8 +15,8 @@ rule animate:
         dataset=POSE,
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=20,
+        mem_mb=2000,
+        runtime=15,
     params:
         cleandir=lambda w, input: os.path.dirname(input.table),
         models=lambda w, input: name_args("model", models_of(w.dataset), input.models),
@@ -50,7 +50,7 @@ rule video_page:
         dataset=POSE,
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=1000,
         runtime=5,
     params:
         title=lambda w: f"{w.dataset}: original and reconstructions from {w.dim}-D",
@@ -82,7 +82,7 @@ rule plot_latents:
         dataset=POSE,
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1500,
         runtime=5,
     params:
         start=lambda w: settings(w.dataset)["animation"]["start"],
@@ -120,7 +120,7 @@ rule plot_latents_together:
         dataset=POSE,
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1500,
         runtime=5,
     params:
         latents=lambda w, input: name_args("latent", models_of(w.dataset), input),
