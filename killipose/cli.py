@@ -13,8 +13,34 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+import torch
+
+from killipose.animation import render_reconstruction
+from killipose.cleaning import clean_table, load_clean
+from killipose.embedding import latent_table, original_pixels, reconstruct_pixels
 from killipose.errors import InputError
-from killipose.mnist import MIRROR
+from killipose.figures import (
+    MODEL_LABELS,
+    plot_latent_trajectory,
+    plot_latents_side_by_side,
+    plot_missing_data,
+    plot_model_comparison,
+)
+from killipose.fitting import fit_model, save_fit
+from killipose.io import keypoint_names, read_json, read_table, write_parquet
+from killipose.mnist import MIRROR, fetch_mnist, load_mnist, mnist_table
+from killipose.mnist_figures import (
+    example_digits,
+    plot_decoder_grids,
+    plot_encoder_maps,
+    plot_error_vs_dim,
+    plot_interpolation,
+    plot_reconstructions,
+)
+from killipose.models import load
+from killipose.report import write_cleaning_summary, write_metrics_table, write_video_page
+from killipose.synthetic import make_killifish_table
 
 log = logging.getLogger("killipose")
 
@@ -61,9 +87,6 @@ def _model_paths(items: list[str]) -> dict[str, Path]:
 
 
 def cmd_synth(args) -> None:
-    from killipose.io import write_parquet
-    from killipose.synthetic import make_killifish_table
-
     table = make_killifish_table(frames=args.frames, fps=args.fps, seed=args.seed)
     write_parquet(table, args.out)
     log.info(
@@ -76,9 +99,6 @@ def cmd_synth(args) -> None:
 
 
 def cmd_clean(args) -> None:
-    from killipose.cleaning import clean_table
-    from killipose.io import read_table
-
     table = read_table(args.table)
     keypoints = None if args.keypoints in (None, "auto") else args.keypoints.split(",")
     clean = clean_table(
@@ -101,22 +121,14 @@ def cmd_clean(args) -> None:
 
 
 def cmd_prepare_mnist(args) -> None:
-    from killipose.mnist import load_mnist, mnist_table
-
     mnist_table(load_mnist(args.folder, seed=args.seed)).save(args.outdir)
 
 
 def cmd_fetch_mnist(args) -> None:
-    from killipose.mnist import fetch_mnist
-
     fetch_mnist(args.folder, base_url=args.url, timeout=args.timeout)
 
 
 def cmd_qc(args) -> None:
-    from killipose.cleaning import load_clean
-    from killipose.figures import plot_missing_data
-    from killipose.io import keypoint_names, read_table
-
     raw = read_table(args.table)
     clean = load_clean(args.cleandir)
     plot_missing_data(
@@ -125,11 +137,6 @@ def cmd_qc(args) -> None:
 
 
 def cmd_fit(args) -> None:
-    import torch
-
-    from killipose.cleaning import load_clean
-    from killipose.fitting import fit_model, save_fit
-
     torch.set_num_threads(args.threads)
     params = {k: v for k, v in vars(args).items() if v is not None and k in FIT_PARAMS}
     if args.hidden:
@@ -162,21 +169,10 @@ FIT_PARAMS = (
 
 
 def cmd_embed(args) -> None:
-    from killipose.cleaning import load_clean
-    from killipose.embedding import latent_table
-    from killipose.io import write_parquet
-    from killipose.models import load
-
     write_parquet(latent_table(load(args.model), load_clean(args.cleandir)), args.out)
 
 
 def cmd_animate(args) -> None:
-    from killipose.animation import render_reconstruction
-    from killipose.cleaning import load_clean
-    from killipose.embedding import original_pixels, reconstruct_pixels
-    from killipose.figures import MODEL_LABELS
-    from killipose.models import load
-
     clean = load_clean(args.cleandir)
     rows = _window(args.start, args.frames, len(clean.frame))
     panels = {"original": original_pixels(clean, rows)}
@@ -206,10 +202,6 @@ def _window(start: int, frames: int, total: int) -> slice:
 
 
 def cmd_plot_latents(args) -> None:
-    import pandas as pd
-
-    from killipose.figures import MODEL_LABELS, plot_latent_trajectory, plot_latents_side_by_side
-
     latents = {}
     for name, path in _model_paths(args.latent).items():
         frame = pd.read_parquet(path)
@@ -222,11 +214,6 @@ def cmd_plot_latents(args) -> None:
 
 
 def cmd_compare(args) -> None:
-    from killipose.figures import plot_model_comparison
-    from killipose.io import read_json
-    from killipose.mnist_figures import plot_error_vs_dim
-    from killipose.report import write_metrics_table
-
     metrics = [read_json(p) for p in args.metrics]
     if args.figure and all("test_error_px" in m for m in metrics):
         plot_model_comparison(metrics, args.figure, args.title)
@@ -236,10 +223,6 @@ def cmd_compare(args) -> None:
 
 
 def cmd_mnist_reconstructions(args) -> None:
-    from killipose.cleaning import load_clean
-    from killipose.mnist_figures import example_digits, plot_reconstructions
-    from killipose.models import load
-
     clean = load_clean(args.cleandir)
     digits = clean.matrix("test")[example_digits(clean.labels("test"))]
     rebuilt = {}
@@ -250,11 +233,6 @@ def cmd_mnist_reconstructions(args) -> None:
 
 
 def cmd_mnist_maps(args) -> None:
-    import pandas as pd
-
-    from killipose.mnist_figures import plot_decoder_grids, plot_encoder_maps
-    from killipose.models import load
-
     latents = {n: pd.read_parquet(p) for n, p in _model_paths(args.latent).items()}
     plot_encoder_maps(latents, args.map, f"{args.title}: encoder map of the test digits")
     models = {n: load(p) for n, p in _model_paths(args.model).items()}
@@ -262,10 +240,6 @@ def cmd_mnist_maps(args) -> None:
 
 
 def cmd_mnist_interpolation(args) -> None:
-    from killipose.cleaning import load_clean
-    from killipose.mnist_figures import plot_interpolation
-    from killipose.models import load
-
     clean = load_clean(args.cleandir)
     X, labels = clean.matrix("test"), clean.labels("test")
     a, b = (int(d) for d in args.digits.split(","))
@@ -275,16 +249,11 @@ def cmd_mnist_interpolation(args) -> None:
 
 
 def cmd_summarise_clean(args) -> None:
-    from killipose.io import read_json
-    from killipose.report import write_cleaning_summary
-
     report = read_json(args.report)
     write_cleaning_summary(report, args.out, report.get("source", str(args.report)))
 
 
 def cmd_video_page(args) -> None:
-    from killipose.report import write_video_page
-
     write_video_page(args.video, args.out, args.title)
 
 
