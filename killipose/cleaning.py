@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 
 from killipose.errors import InputError
-from killipose.io import keypoint_names, read_json, write_json, write_parquet
+from killipose.io import (
+    FRAME_COUNT,
+    TIMESTAMP,
+    keypoint_names,
+    read_json,
+    write_json,
+    write_parquet,
+)
 from killipose.split import SPLITS, block_split
 
 #: Columns of a cleaned table that are not features (``label`` only for labelled data).
@@ -29,8 +36,9 @@ class CleanTable:
     Attributes
     ----------
     frame
-        One row per input row: ``frame`` (row number in the input), ``time_s`` (seconds
-        since the first frame), ``split`` (train/val/test), ``valid`` (usable for fitting),
+        One row per frame, in frame order: ``frame`` (the row's number in the input
+        table, from 0), ``time_s`` (seconds since the first frame), ``split``
+        (train/val/test), ``valid`` (usable for fitting),
         then the feature columns ``x_<kp>``/``y_<kp>`` in normalised units (z-scores; NaN
         where the frame is not valid).
     stats
@@ -112,7 +120,8 @@ def clean_table(
 ) -> CleanTable:
     """Clean a keypoint table read by :func:`killipose.read_table`.
 
-    Steps, in order: (1) set non-finite values to NaN; (2) drop keypoints whose ``x`` or
+    Steps, in order: (0) put rows in frame order and drop duplicated frames (see Notes);
+    (1) set non-finite values to NaN; (2) drop keypoints whose ``x`` or
     ``y`` column is NaN in more than ``max_nan_fraction`` of frames (all-NaN ones always);
     (3) remove single-frame jumps: a keypoint more than ``max_jump`` pixels away from
     both the frame before and after is set to NaN; (4) fill gaps of at most ``max_gap``
@@ -143,6 +152,14 @@ def clean_table(
 
     Notes
     -----
+    Row repairs, each counted in ``report["rows"]``: rows are ordered by ``frame_count``
+    (by ``frame_timestamp`` when there is no ``frame_count``; a row with a missing count
+    stays after the row before it); rows out of order are sorted (stable). A row with the
+    same count as the one before is dropped, the first kept: an *exact duplicate* when
+    its timestamp and keypoints match too, a *conflicting duplicate* otherwise. When
+    timestamps still go backwards (or are missing or infinite), the time axis is taken
+    from ``frame_count`` (or the row number) and ``fps`` instead, and the report says so.
+
     Gaps are counted in rows. A frame the camera dropped (a missing ``frame_count``) is
     not a row, so it is not a gap: the neighbours are joined as if consecutive.
     A table from :func:`killipose.make_killifish_table` carries ``attrs["synthetic"]``;
@@ -164,11 +181,18 @@ def clean_table(
         )
     if not keypoints:
         raise InputError("no keypoint columns (expected x_<name> and y_<name> pairs)")
-    n = len(table)
     columns = [f"{axis}_{k}" for k in keypoints for axis in "xy"]
     values = table[columns].to_numpy(np.float64, copy=True)
+    rows, row_report = _repair_rows(table, values)
+    if rows is not None:
+        values = values[rows]
+    n = len(values)
+    if n == 0:
+        raise InputError("the table has no rows")
     report: dict = {
-        "input_frames": n,
+        "input_frames": len(table),
+        "read": table.attrs.get("read"),
+        "rows": row_report,
         "synthetic": table.attrs.get("synthetic"),
         "parameters": {
             "max_nan_fraction": max_nan_fraction,
@@ -178,6 +202,9 @@ def clean_table(
         },
     }
     steps: list[dict] = []
+    if report["read"]:
+        steps.append({"step": "read the file"} | report["read"])
+    steps.append({"step": "order rows by frame, drop repeated frames"} | row_report)
 
     non_finite = ~np.isfinite(values) & ~np.isnan(values)
     values[non_finite] = np.nan
@@ -255,15 +282,32 @@ def clean_table(
                 f"(need {MIN_FRAMES_PER_SPLIT}; {int(valid.sum())} of {n} frames are usable)"
             )
     train = values[valid & (split == "train")]
-    mean = train.mean(axis=0)
-    std = train.std(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = train.mean(axis=0)
+        std = train.std(axis=0)
+    if not (np.isfinite(mean) & np.isfinite(std)).all():
+        j = int(np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)))[0])
+        raise InputError(
+            f"column {columns[j]}: values too large to normalise "
+            f"(largest {np.abs(train[:, j]).max():.3g}); check the table"
+        )
     std[std == 0] = 1.0  # a constant column stays constant (0) rather than NaN
     normalised = (values - mean) / std
     normalised[~valid] = np.nan
+    # Models train in float32: a value no pose could have would silently become inf.
+    huge = np.abs(normalised) > np.finfo(np.float32).max / 1e3
+    if huge.any():
+        row, j = np.argwhere(huge)[0]
+        data_row = 1 + (row if rows is None else rows[row])
+        raise InputError(
+            f"column {columns[j]}: value {values[row, j]:.3g} in data row {data_row} is too "
+            "far from the rest to be a position; check the table"
+        )
     steps.append({"step": "z-score with train statistics", "frames": counts})
 
-    time_s, fps_est = _time_axis(table, fps)
-    frame = pd.DataFrame({"frame": np.arange(n), "time_s": time_s, "split": split, "valid": valid})
+    time_s, fps_est, report["time_axis"] = _time_axis(table, rows, fps)
+    frame_no = np.arange(n) if rows is None else rows
+    frame = pd.DataFrame({"frame": frame_no, "time_s": time_s, "split": split, "valid": valid})
     frame = pd.concat([frame, pd.DataFrame(normalised, columns=columns)], axis=1)
     stats = pd.DataFrame({"mean": mean, "std": std}, index=columns)
     report.update(
@@ -313,18 +357,80 @@ def _fill_short_gaps(column: np.ndarray, max_gap: int) -> tuple[int, int]:
     return int(fill.sum()), len(todo)
 
 
-def _time_axis(table: pd.DataFrame, fps: float | None) -> tuple[np.ndarray, float]:
-    """Seconds since the first frame, and the frame rate used."""
-    n = len(table)
-    stamps = table["frame_timestamp"].to_numpy(np.float64) if "frame_timestamp" in table else None
+def _repair_rows(table: pd.DataFrame, values: np.ndarray) -> tuple[np.ndarray | None, dict]:
+    """Which input rows to keep, in which order (``None``: all, as they are); and counts.
+
+    See the Notes of :func:`clean_table`.
+    """
+    report = {"order_key": None, "rows_out_of_order": 0, "exact_duplicates_dropped": 0}
+    report["conflicting_duplicates_dropped"] = 0
+    name = next((c for c in (FRAME_COUNT, TIMESTAMP) if c in table), None)
+    if name is None:
+        return None, report
+    raw = table[name].to_numpy(np.float64, copy=True)
+    known = np.isfinite(raw)
+    if not known.any():
+        return None, report
+    report["order_key"] = name
+    # A row with no count sits after the row before it (before the first counted row).
+    last = np.maximum.accumulate(np.where(known, np.arange(len(raw)), -1))
+    key = raw[np.where(last >= 0, last, np.argmax(known))]
+    backwards = np.diff(key) < 0
+    report["rows_out_of_order"] = int(backwards.sum())
+    order = np.argsort(key, kind="stable") if backwards.any() else np.arange(len(key))
+    key, known = key[order], known[order]
+    # A repeat: a counted row with the same count as the counted row before it.
+    counted = np.flatnonzero(known)
+    again = np.diff(key[counted]) == 0
+    repeat, first = counted[1:][again], counted[:-1][again]
+    if not repeat.size:
+        return (order if backwards.any() else None), report
+    same = _same_rows(values[order[repeat]], values[order[first]])
+    if TIMESTAMP in table and name != TIMESTAMP:
+        stamps = table[TIMESTAMP].to_numpy(np.float64)[:, None]
+        same &= _same_rows(stamps[order[repeat]], stamps[order[first]])
+    report["exact_duplicates_dropped"] = int(same.sum())
+    report["conflicting_duplicates_dropped"] = int((~same).sum())
+    keep = np.ones(len(order), dtype=bool)
+    keep[repeat] = False
+    return order[keep], report
+
+
+def _same_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise equality of two 2-D arrays, NaN equal to NaN."""
+    return ((a == b) | (np.isnan(a) & np.isnan(b))).all(axis=1)
+
+
+def _time_axis(
+    table: pd.DataFrame, rows: np.ndarray | None, fps: float | None
+) -> tuple[np.ndarray, float, str]:
+    """Seconds since the first frame, the frame rate used, and where the times come from."""
+
+    def column(name: str) -> np.ndarray | None:
+        if name not in table:
+            return None
+        values = table[name].to_numpy(np.float64)
+        return values if rows is None else values[rows]
+
+    stamps, counts = column(TIMESTAMP), column(FRAME_COUNT)
+    n = len(table) if rows is None else len(rows)
+    steps = np.diff(stamps) if stamps is not None else np.empty(0)
     if fps is None and stamps is not None and n > 1:
-        step = np.nanmedian(np.diff(stamps))
-        if np.isfinite(step) and step > 0:
-            fps = 1.0 / step
-    if fps is None:
+        with np.errstate(invalid="ignore"):
+            positive = steps[np.isfinite(steps) & (steps > 0)]
+        if positive.size:
+            fps = 1.0 / float(np.median(positive))
+    if fps is None or not np.isfinite(fps) or fps <= 0:
         raise InputError(
             "cannot tell the frame rate: the table has no usable frame_timestamp; set fps"
         )
+    if stamps is not None and np.isfinite(stamps).all() and (steps >= 0).all():
+        return stamps - stamps[0], float(fps), "frame_timestamp"
+    why = "frame_timestamp missing" if stamps is None else "frame_timestamp not usable"
     if stamps is not None and np.isfinite(stamps).all():
-        return stamps - stamps[0], float(fps)
-    return np.arange(n) / fps, float(fps)
+        why = f"frame_timestamp goes backwards {int((steps < 0).sum())} times"
+    elif stamps is not None:
+        why = f"frame_timestamp missing or infinite in {int((~np.isfinite(stamps)).sum())} rows"
+    if counts is not None and np.isfinite(counts).all():
+        return (counts - counts[0]) / fps, float(fps), f"frame_count / fps ({why})"
+    return np.arange(n) / fps, float(fps), f"row number / fps ({why})"

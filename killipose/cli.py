@@ -129,8 +129,10 @@ def cmd_fetch_mnist(args) -> None:
 
 
 def cmd_qc(args) -> None:
-    raw = read_table(args.table)
     clean = load_clean(args.cleandir)
+    raw = read_table(args.table)
+    # The cleaned rows in frame order (cleaning may sort rows and drop duplicates).
+    raw = raw.iloc[clean.frame["frame"].to_numpy()]
     plot_missing_data(
         raw, clean.frame, keypoint_names(raw.columns), clean.frame["time_s"].to_numpy(), args.out
     )

@@ -7,10 +7,13 @@ failed step never leaves a file that looks finished.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import gzip
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,23 +28,36 @@ from killipose.errors import InputError
 _XY = re.compile(r"^([xy])_(.+)$")
 
 
+#: Columns with a meaning of their own; keypoint tables may have either or neither.
+FRAME_COUNT, TIMESTAMP = "frame_count", "frame_timestamp"
+_DELIMITERS = (",", ";", "\t", "|")
+
+
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a keypoint table from CSV or Parquet and check it has keypoints.
 
     Parameters
     ----------
     path
-        A ``.csv`` (optionally ``.gz``) or ``.parquet``/``.pq`` file with ``x_<name>`` and
-        ``y_<name>`` columns in pixels, one row per frame. Other columns are kept.
+        A ``.csv`` (optionally ``.gz``), ``.tsv`` or ``.parquet``/``.pq`` file with
+        ``x_<name>`` and ``y_<name>`` columns in pixels, one row per frame. Optional
+        ``frame_count`` and ``frame_timestamp`` (seconds, or a date-time) columns; other
+        columns are kept.
 
     Returns
     -------
-    DataFrame with every column as read; keypoint columns are float64.
+    DataFrame with every column as read; keypoint columns, ``frame_count`` and
+    ``frame_timestamp`` are float64 (a date-time becomes seconds since 1970).
+    ``attrs["read"]`` says what reading repaired: the CSV delimiter, taken from the
+    header line (``,``, ``;``, tab or ``|``), and whether a truncated last line (fewer
+    fields than the header, as left by an interrupted export) was dropped.
 
     Raises
     ------
     InputError
-        The file is missing, unreadable, not a table, or has no ``x_``/``y_`` pair.
+        The file is missing, empty, unreadable, not a table, has no data rows, has a
+        malformed line other than the last, a non-numeric value in a number column,
+        duplicate column names, or no ``x_``/``y_`` pair (or an ``x_`` without its ``y_``).
     """
     path = Path(path)
     if not path.exists():
@@ -50,38 +66,149 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise InputError(f"{path}: is a folder, expected a CSV or Parquet file")
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: no permission to read")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes)")
     suffixes = [s.lower() for s in path.suffixes]
+    bad_lines: list[str] = []
+    read_info: dict = {}
     try:
         if suffixes and suffixes[-1] in (".parquet", ".pq"):
             arrow = pq.read_table(path)
         elif ".csv" in suffixes or ".tsv" in suffixes or ".txt" in suffixes:
-            delimiter = "\t" if ".tsv" in suffixes else ","
-            arrow = pa_csv.read_csv(path, parse_options=pa_csv.ParseOptions(delimiter=delimiter))
+            delimiter = "\t" if ".tsv" in suffixes else _sniff_delimiter(path)
+            read_info["delimiter"] = delimiter
+
+            def skip_and_remember(row) -> str:
+                bad_lines.append(row.text)
+                return "skip"
+
+            with _unraisable_kept_quiet():
+                arrow = pa_csv.read_csv(
+                    path,
+                    parse_options=pa_csv.ParseOptions(
+                        delimiter=delimiter, invalid_row_handler=skip_and_remember
+                    ),
+                )
         else:
             raise InputError(f"{path}: unknown table format, expected .csv or .parquet")
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"{path}: cannot read table ({first})") from None
-    table = arrow.to_pandas()
+        raise InputError(f"{path}: cannot read table ({first[:200]})") from None
+    if bad_lines and (len(bad_lines) > 1 or bad_lines[0] != _last_line(path)):
+        raise InputError(
+            f"{path}: {len(bad_lines)} line(s) do not have one field per column, "
+            f"the first: {bad_lines[0][:80]!r}"
+        )
+    read_info["truncated_last_line_dropped"] = bool(bad_lines)
+    names = [str(c) for c in arrow.column_names]
+    duplicated = sorted({c for c in names if names.count(c) > 1})
+    if duplicated:
+        raise InputError(f"{path}: column {duplicated[0]!r} appears more than once")
     try:
-        pairs = keypoint_names(table.columns)
+        pairs = keypoint_names(names)
     except InputError as err:
         raise InputError(f"{path}: {err}") from None
     if not pairs:
-        raise InputError(f"{path}: no keypoint columns (expected x_<name> and y_<name> pairs)")
-    for name in pairs:
-        for axis in "xy":
-            column = f"{axis}_{name}"
-            converted = pd.to_numeric(table[column], errors="coerce")
-            bad = converted.isna() & table[column].notna()
-            if bad.any():
-                row = int(bad.to_numpy().nonzero()[0][0])
-                raise InputError(
-                    f"{path}: column {column} has non-numeric value {table[column].iloc[row]!r} "
-                    f"in data row {row + 1}"
-                )
-            table[column] = converted.astype("float64")
+        hint = ""
+        if len(names) == 1 and arrow.num_rows:
+            hint = "; is it a table? the header line has no ',', ';', tab or '|'"
+        raise InputError(
+            f"{path}: no keypoint columns (expected x_<name> and y_<name> pairs){hint}"
+        )
+    if arrow.num_rows == 0:
+        raise InputError(f"{path}: no data rows, only a header")
+    table = arrow.to_pandas()
+    del arrow
+    numeric = [FRAME_COUNT, TIMESTAMP] + [f"{a}_{k}" for k in pairs for a in "xy"]
+    for column in numeric:
+        if column in table.columns:
+            table[column] = _as_float(table[column], path, column)
+    table.attrs["read"] = read_info
     return table
+
+
+def _as_float(values: pd.Series, path: Path, column: str) -> pd.Series:
+    """``values`` as float64: numbers as they are, date-times as epoch seconds."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        return values.astype("float64")
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        stamps = values.dt.tz_convert("UTC") if values.dt.tz is not None else values
+        seconds = stamps.astype("datetime64[ns]").astype("int64").astype("float64") / 1e9
+        return seconds.where(values.notna())
+    if pd.api.types.is_bool_dtype(values.dtype) or not (
+        pd.api.types.is_numeric_dtype(values.dtype)
+        or pd.api.types.is_string_dtype(values.dtype)
+        or values.dtype == object
+    ):
+        raise InputError(f"{path}: column {column} holds {values.dtype} values, expected numbers")
+    try:
+        converted = pd.to_numeric(values, errors="coerce")
+    except (TypeError, ValueError):
+        raise InputError(f"{path}: column {column} does not hold numbers") from None
+    bad = converted.isna() & values.notna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(
+            f"{path}: column {column} has non-numeric value {str(values.iloc[row])[:40]!r} "
+            f"in data row {row + 1}"
+        )
+    return converted.astype("float64")
+
+
+@contextlib.contextmanager
+def _unraisable_kept_quiet() -> Iterator[None]:
+    """Keep Python from printing errors raised inside pyarrow's callbacks.
+
+    A line that is not UTF-8 makes pyarrow fail to decode it for ``invalid_row_handler``;
+    Python would print that traceback, while the read itself fails with a clear error.
+    """
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        yield
+    finally:
+        sys.unraisablehook = hook
+
+
+def _sniff_delimiter(path: Path) -> str:
+    """The most frequent of ``,``, ``;``, tab and ``|`` in the header line (``,`` if none).
+
+    Raises
+    ------
+    InputError
+        The start of the file is binary (a NUL byte) or not UTF-8 text.
+    """
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            head = f.read(65536)
+    except (OSError, EOFError):
+        return ","  # let the CSV reader name the problem
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        head = b"\0"
+    if b"\0" in head:
+        raise InputError(f"{path}: binary data, not a UTF-8 text table")
+    header = head.split(b"\n", 1)[0]
+    counts = {d: header.count(d.encode()) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _last_line(path: Path) -> str:
+    """The last non-empty line of a text file (read from its end)."""
+    if path.suffix.lower() == ".gz":
+        with gzip.open(path, "rb") as f:
+            tail = b""
+            while chunk := f.read(1 << 20):
+                tail = (tail + chunk)[-65536:]
+    else:
+        with open(path, "rb") as f:
+            f.seek(max(0, path.stat().st_size - 65536))
+            tail = f.read()
+    lines = tail.replace(b"\r\n", b"\n").rstrip(b"\n").split(b"\n")
+    return lines[-1].decode("utf-8", errors="replace")
 
 
 def keypoint_names(columns) -> list[str]:

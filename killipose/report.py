@@ -54,6 +54,7 @@ def write_cleaning_summary(report: dict, path: str | os.PathLike, source: str) -
     """An HTML page summarising a cleaning report (see :func:`killipose.clean_table`)."""
     frames = report["frames"]
     excluded = report["frames_excluded"]
+    rows = report["rows"]
     overview = pd.DataFrame(
         {
             "frames": {
@@ -70,7 +71,13 @@ def write_cleaning_summary(report: dict, path: str | os.PathLike, source: str) -
                 "values interpolated": f"{report['values_filled']:,}",
                 "jump values removed": f"{excluded['jump_values_removed']:,}",
                 "non-finite values set to NaN": f"{excluded['non_finite_values_set_to_nan']:,}",
+                "rows out of order (sorted)": f"{rows['rows_out_of_order']:,}",
+                "repeated frames dropped (exact / conflicting)": (
+                    f"{rows['exact_duplicates_dropped']:,} / "
+                    f"{rows['conflicting_duplicates_dropped']:,}"
+                ),
                 "frame rate (fps)": f"{report['fps']:.3f}",
+                "time axis from": report["time_axis"],
             }
         }
     )
