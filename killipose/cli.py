@@ -101,14 +101,17 @@ def cmd_synth(args) -> None:
 def cmd_clean(args) -> None:
     table = read_table(args.table)
     keypoints = None if args.keypoints in (None, "auto") else args.keypoints.split(",")
-    clean = clean_table(
-        table,
-        max_nan_fraction=args.max_nan_fraction,
-        max_gap=args.max_gap,
-        max_jump=args.max_jump,
-        keypoints=keypoints,
-        fps=args.fps,
-    )
+    try:
+        clean = clean_table(
+            table,
+            max_nan_fraction=args.max_nan_fraction,
+            max_gap=args.max_gap,
+            max_jump=args.max_jump,
+            keypoints=keypoints,
+            fps=args.fps,
+        )
+    except InputError as err:
+        raise InputError(f"{args.table}: {err}") from None
     clean.report["source"] = str(args.table)
     clean.save(args.outdir)
     log.info(
