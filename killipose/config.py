@@ -1,12 +1,17 @@
 """Workflow configuration: checks the schema cannot express, and per-dataset settings.
 
 The JSON schema (workflow/schemas/config.schema.yaml) checks keys and types when the
-workflow starts; :func:`check_config` then checks how the parts fit together.
+workflow starts; :func:`check_config` then checks how the parts fit together, and
+:func:`check_paths` that the input files are there.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import reprlib
+import shlex
+from pathlib import Path
 
 import jsonschema
 import yaml
@@ -18,19 +23,39 @@ DATASET_OVERRIDES = ("models", "latent_dims", "clean", "animation", "train", "mo
 
 
 def validate_config(config: dict, schema_path: str | os.PathLike) -> None:
-    """Check ``config`` against the JSON schema; raise :class:`InputError` naming the key."""
+    """Check ``config`` against the JSON schema; raise :class:`InputError` naming the key.
+
+    Where the schema gives a ``description`` for a ``pattern`` or ``oneOf``, the message
+    says that instead of the bare pattern. Numbers must also be finite (YAML's ``.inf``
+    and ``.nan`` pass a schema's bounds).
+    """
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is None:
+        _check_finite(config, "")
         return
     where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
         raise InputError(f"config: {where}: {error.message}{hint}")
+    if error.validator in ("pattern", "oneOf") and "description" in error.schema:
+        description = " ".join(error.schema["description"].split())
+        raise InputError(f"config: {where}: {reprlib.repr(error.instance)} is not {description}")
     raise InputError(f"config: {where}: {error.message}")
+
+
+def _check_finite(value, where: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"config: {where}: {value} is not a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_finite(item, f"{where}.{i}")
 
 
 def check_config(config: dict) -> None:
@@ -59,13 +84,46 @@ def check_config(config: dict) -> None:
             continue
         keypoints = ds.get("keypoints", "auto")
         if keypoints != "auto":
+            # With keypoints: auto the number is known only once the table is cleaned;
+            # `killipose fit` checks it then.
             features = 2 * len(keypoints)
             too_big = [d for d in ds["latent_dims"] if d >= features]
             if too_big:
-                raise InputError(
-                    f"config: latent_dims: {too_big[0]} must be below the number of "
-                    f"features of dataset {name!r} ({features})"
+                key = (
+                    f"datasets.{name}.latent_dims"
+                    if "latent_dims" in config["datasets"][name]
+                    else "latent_dims"
                 )
+                raise InputError(
+                    f"config: {key}: {too_big[0]} must be below the number of "
+                    f"features of dataset {name!r} ({features}: x and y of "
+                    f"{len(keypoints)} keypoints)"
+                )
+
+
+def check_paths(config: dict, root: str | os.PathLike = ".") -> None:
+    """Raise :class:`InputError` naming ``datasets.<name>.path`` when an input is missing.
+
+    Checks the datasets in ``run``. Relative paths are taken from ``root`` (the folder
+    Snakemake runs in). A pose dataset's table may be absent when the dataset has a
+    ``synthetic`` block (a table is generated instead); an MNIST path is a folder.
+    """
+    for name in config["run"]:
+        ds = config["datasets"][name]
+        given = Path(ds["path"])
+        path = given if given.is_absolute() else Path(root).resolve() / given
+        where = f"config: datasets.{name}.path: {ds['path']}"
+        relative = "" if given.is_absolute() else f" (relative to {Path(root).resolve()})"
+        if ds["kind"] == "mnist":
+            if not path.is_dir():
+                raise InputError(
+                    f"{where}: no such folder{relative}; it should hold the MNIST IDX files "
+                    f"(`killipose fetch-mnist {shlex.quote(ds['path'])}` downloads them)"
+                )
+        elif path.is_dir():
+            raise InputError(f"{where}: is a folder{relative}, expected a CSV or Parquet file")
+        elif not path.exists() and "synthetic" not in ds:
+            raise InputError(f"{where}: no such file{relative}")
 
 
 def train_params(config: dict, dataset: str, model: str) -> dict:

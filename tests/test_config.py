@@ -1,10 +1,14 @@
+import copy
 from pathlib import Path
 
 import pytest
 import yaml
 
 from killipose import InputError
-from killipose.config import check_config, dataset_settings, validate_config
+from killipose.cleaning import clean_table
+from killipose.cli import main
+from killipose.config import check_config, check_paths, dataset_settings, validate_config
+from tests.conftest import make_pose_table
 
 ROOT = Path(__file__).parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -14,10 +18,25 @@ def default_config() -> dict:
     return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
 
+def user_config(change: dict) -> dict:
+    """The default config updated by ``change`` as Snakemake merges a ``--configfile``."""
+
+    def update(config, change):
+        for key, value in change.items():
+            if isinstance(value, dict) and isinstance(config.get(key), dict):
+                update(config[key], value)
+            else:
+                config[key] = copy.deepcopy(value)
+        return config
+
+    return update(default_config(), change)
+
+
 def test_the_default_config_is_valid():
     config = default_config()
     validate_config(config, SCHEMA)
     check_config(config)
+    check_paths(config, ROOT)
 
 
 @pytest.mark.parametrize(
@@ -74,7 +93,7 @@ def test_schema_names_the_bad_key(change, message):
                 },
             },
             "config: latent_dims: 4 must be below the number of features of dataset "
-            "'killifish' (4)",
+            "'killifish' (4: x and y of 2 keypoints)",
         ),
     ],
 )
@@ -94,3 +113,242 @@ def test_dataset_settings_fill_in_the_defaults():
     assert ds["latent_dims"] == [2, 8]
     assert ds["models"] == ["pca", "linear", "nonlinear"]
     assert ds["clean"] == {"max_nan_fraction": 0.5, "max_gap": 3, "max_jump": 30.0}
+
+
+NAME_RULE = (
+    "is not a valid dataset name (letters, digits, '_' and '-', starting with a letter or "
+    "digit: it becomes part of file names and of Snakemake wildcards)"
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # Unknown keys, at every level a user writes.
+        (
+            {"train": {"epohcs": 3}},
+            "config: train: Additional properties are not allowed ('epohcs' was unexpected) "
+            "(allowed: activation, batch_size,",
+        ),
+        (
+            {"clean": {"max_gapp": 3}},
+            "config: clean: Additional properties are not allowed ('max_gapp' was unexpected) "
+            "(allowed: max_gap, max_jump, max_nan_fraction)",
+        ),
+        (
+            {"animation": {"frame": 100}},
+            "config: animation: Additional properties are not allowed ('frame' was unexpected) "
+            "(allowed: fps, frames, start)",
+        ),
+        (
+            {"datasets": {"killifish": {"train": {"epohcs": 3}}}},
+            "config: datasets.killifish.train: Additional properties are not allowed ('epohcs'",
+        ),
+        (
+            {"datasets": {"killifish": {"synthetic": {"frame": 100}}}},
+            "config: datasets.killifish.synthetic: Additional properties are not allowed "
+            "('frame' was unexpected) (allowed: fps, frames, seed)",
+        ),
+        (
+            {"model_params": {"linear": {"epohcs": 3}}},
+            "config: model_params.linear: Additional properties are not allowed ('epohcs'",
+        ),
+        # Wrong types.
+        ({"train": {"epochs": "ten"}}, "config: train.epochs: 'ten' is not of type 'integer'"),
+        ({"train": {"epochs": 2.5}}, "config: train.epochs: 2.5 is not of type 'integer'"),
+        ({"train": {"epochs": True}}, "config: train.epochs: True is not of type 'integer'"),
+        ({"train": {"lr": "fast"}}, "config: train.lr: 'fast' is not of type 'number'"),
+        ({"latent_dims": 4}, "config: latent_dims: 4 is not of type 'array'"),
+        ({"latent_dims": ["4"]}, "config: latent_dims.0: '4' is not of type 'integer'"),
+        ({"run": "killifish"}, "config: run: 'killifish' is not of type 'array'"),
+        ({"datasets": {"killifish": None}}, "config: datasets.killifish: None is not of type"),
+        (
+            {"datasets": {"killifish": {"fps": "30"}}},
+            "config: datasets.killifish.fps: '30' is not of type 'number'",
+        ),
+        (
+            {"datasets": {"killifish": {"keypoints": "snout"}}},
+            "config: datasets.killifish.keypoints: 'snout' is not auto or a list of keypoint names",
+        ),
+        ({"train": {"device": "gpu"}}, "config: train.device: 'gpu' is not one of"),
+        # Zero and negative sizes.
+        ({"train": {"epochs": -1}}, "config: train.epochs: -1 is less than the minimum of 1"),
+        ({"train": {"batch_size": 0}}, "config: train.batch_size: 0 is less than the minimum of 1"),
+        (
+            {"train": {"batch_size": -256}},
+            "config: train.batch_size: -256 is less than the minimum of 1",
+        ),
+        ({"train": {"patience": 0}}, "config: train.patience: 0 is less than the minimum of 1"),
+        ({"train": {"patience": -1}}, "config: train.patience: -1 is less than the minimum of 1"),
+        ({"train": {"lr": 0}}, "config: train.lr: 0 is less than or equal to the minimum of 0"),
+        ({"train": {"threads": 0}}, "config: train.threads: 0 is less than the minimum of 1"),
+        ({"latent_dims": [4, -2]}, "config: latent_dims.1: -2 is less than the minimum of 1"),
+        (
+            {"datasets": {"mnist": {"latent_dims": [2, 0]}}},
+            "config: datasets.mnist.latent_dims.1: 0 is less than the minimum of 1",
+        ),
+        ({"animation": {"frames": 0}}, "config: animation.frames: 0 is less than the minimum of 1"),
+        (
+            {"animation": {"frames": -1}},
+            "config: animation.frames: -1 is less than the minimum of 1",
+        ),
+        (
+            {"animation": {"fps": 0}},
+            "config: animation.fps: 0 is less than or equal to the minimum of 0",
+        ),
+        (
+            {"animation": {"fps": -20}},
+            "config: animation.fps: -20 is less than or equal to the minimum of 0",
+        ),
+        ({"animation": {"start": -1}}, "config: animation.start: -1 is less than the minimum of 0"),
+        (
+            {"datasets": {"killifish": {"synthetic": {"frames": 0}}}},
+            "config: datasets.killifish.synthetic.frames: 0 is less than the minimum of 100",
+        ),
+        (
+            {"datasets": {"killifish": {"synthetic": {"frames": -10}}}},
+            "config: datasets.killifish.synthetic.frames: -10 is less than the minimum of 100",
+        ),
+        ({"clean": {"max_gap": -1}}, "config: clean.max_gap: -1 is less than the minimum of 0"),
+        (
+            {"clean": {"max_jump": 0}},
+            "config: clean.max_jump: 0 is less than or equal to the minimum of 0",
+        ),
+        ({"seed": -1}, "config: seed: -1 is less than the minimum of 0"),
+        # YAML's .inf and .nan pass a schema's bounds; they are stopped too.
+        ({"animation": {"fps": float("inf")}}, "config: animation.fps: inf is not a finite number"),
+        (
+            {"clean": {"max_jump": float("nan")}},
+            "config: clean.max_jump: nan is not a finite number",
+        ),
+        # Unknown model names, wherever a model is named.
+        (
+            {"datasets": {"killifish": {"models": ["pca", "umap"]}}},
+            "config: datasets.killifish.models.1: 'umap' is not one of ['pca', 'linear', "
+            "'nonlinear']",
+        ),
+        (
+            {"model_params": {"umap": {}}},
+            "config: model_params: Additional properties are not allowed ('umap' was unexpected)",
+        ),
+        # Dataset names become file names and wildcards.
+        ({"datasets": {"my fish": {"kind": "pose", "path": "f.csv"}}}, f"'my fish' {NAME_RULE}"),
+        ({"datasets": {"-fish": {"kind": "pose", "path": "f.csv"}}}, f"'-fish' {NAME_RULE}"),
+        ({"datasets": {"a/b": {"kind": "pose", "path": "f.csv"}}}, f"'a/b' {NAME_RULE}"),
+        (
+            {"datasets": {"": {"kind": "pose", "path": "f.csv"}}},
+            f"config: datasets: '' {NAME_RULE}",
+        ),
+        ({"run": ["fish;rm"]}, f"config: run.0: 'fish;rm' {NAME_RULE}"),
+        # What the command line or Snakemake would misread.
+        (
+            {"datasets": {"killifish": {"keypoints": ["snout", "mid,body"]}}},
+            "config: datasets.killifish.keypoints.1: 'mid,body' is not a keypoint name "
+            "(no commas, not starting with '-')",
+        ),
+        (
+            {"datasets": {"killifish": {"path": "data/{fish}.csv"}}},
+            "config: datasets.killifish.path: 'data/{fish}.csv' is not a path without { or } "
+            "(Snakemake would read {name} in it as a wildcard; rename the file or folder)",
+        ),
+        (
+            {"datasets": {"fish": {"kind": "pose", "path": "f.csv", "synthetic": {"frames": 500}}}},
+            "config: datasets.fish.synthetic: 'fps' is a required property",
+        ),
+    ],
+)
+def test_a_user_configfile_is_stopped_naming_the_key(change, message):
+    with pytest.raises(InputError) as err:
+        validate_config(user_config(change), SCHEMA)
+    assert message in str(err.value)
+    assert str(err.value).startswith("config: ") and "\n" not in str(err.value)
+
+
+def test_latent_dims_set_by_a_dataset_are_named_there():
+    config = user_config(
+        {
+            "run": ["fish"],
+            "datasets": {
+                "fish": {
+                    "kind": "pose",
+                    "path": "f.csv",
+                    "keypoints": ["head", "body", "tail"],
+                    "latent_dims": [2, 6],
+                }
+            },
+        }
+    )
+    validate_config(config, SCHEMA)
+    with pytest.raises(InputError) as err:
+        check_config(config)
+    assert str(err.value) == (
+        "config: datasets.fish.latent_dims: 6 must be below the number of features of "
+        "dataset 'fish' (6: x and y of 3 keypoints)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("dataset", "message"),
+    [
+        (
+            {"kind": "pose", "path": "nothere.csv"},
+            "config: datasets.fish.path: nothere.csv: no such file (relative to {root})",
+        ),
+        (
+            {"kind": "pose", "path": "sub"},
+            "config: datasets.fish.path: sub: is a folder (relative to {root}), expected a CSV "
+            "or Parquet file",
+        ),
+        (
+            {"kind": "mnist", "path": "no mnist"},
+            "config: datasets.fish.path: no mnist: no such folder (relative to {root}); it "
+            "should hold the MNIST IDX files (`killipose fetch-mnist 'no mnist'` downloads them)",
+        ),
+        (
+            {"kind": "pose", "path": "/nowhere/fish.parquet"},
+            "config: datasets.fish.path: /nowhere/fish.parquet: no such file",
+        ),
+    ],
+)
+def test_a_missing_input_is_stopped_naming_its_path_key(tmp_path, dataset, message):
+    (tmp_path / "sub").mkdir()
+    config = user_config({"run": ["fish"], "datasets": {"fish": dataset}})
+    validate_config(config, SCHEMA)
+    check_config(config)
+    with pytest.raises(InputError) as err:
+        check_paths(config, tmp_path)
+    assert str(err.value) == message.format(root=tmp_path.resolve())
+
+
+def test_inputs_that_need_not_exist_yet(tmp_path):
+    (tmp_path / "fish.csv").write_text("x_a,y_a\n1,2\n")
+    config = user_config(
+        {
+            "run": ["fish", "synth"],
+            "datasets": {
+                "fish": {"kind": "pose", "path": "fish.csv"},
+                # absent, but generated by the workflow
+                "synth": {
+                    "kind": "pose",
+                    "path": "synth.csv",
+                    "synthetic": {"frames": 500, "fps": 20, "seed": 0},
+                },
+                "unused": {"kind": "pose", "path": "not run, not checked.csv"},
+            },
+        }
+    )
+    check_paths(config, tmp_path)
+
+
+def test_latent_dim_too_large_for_an_auto_keypoint_table_stops_the_fit(tmp_path, capsys):
+    # keypoints: auto, so the config cannot know the number of features; `killipose fit`
+    # (what the workflow runs) says it in one line and writes nothing.
+    clean_table(make_pose_table(n=600, keypoints=("head", "tail"))).save(tmp_path / "clean")
+    out = tmp_path / "pca-4d"
+    capsys.readouterr()
+    args = ["fit", str(tmp_path / "clean"), str(out), "--model", "pca", "--latent-dim", "4"]
+    assert main(args) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 1 and errors[0].startswith("killipose: error: "), errors
+    assert "latent_dim" in errors[0] and "(3), got 4" in errors[0]
+    assert not out.exists()

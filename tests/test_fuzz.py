@@ -8,9 +8,10 @@ is a bug. The input file is never changed.
 """
 
 import hashlib
+import string
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from killipose import InputError, clean_table, read_table
@@ -45,7 +46,10 @@ row_op = st.tuples(
 byte_op = st.tuples(
     st.sampled_from(["change byte", "delete bytes", "insert bytes", "truncate"]),
     st.integers(0, 10**6),
-    st.binary(min_size=1, max_size=6),
+    st.one_of(
+        st.text(string.printable, min_size=1, max_size=6).map(str.encode),
+        st.binary(min_size=1, max_size=6),
+    ),
 )
 
 
@@ -104,7 +108,9 @@ def test_corrupted_table_cleans_or_raises_input_error(tmp_path, ops):
     except InputError as err:
         message = str(err)
         assert message and "\n" not in message, message
+        event(f"InputError: {message.split(': ', 1)[-1][:30]}")
     else:
+        event("cleaned")
         X = clean.matrix()
         assert len(X) >= 30 and np.isfinite(X).all()
         assert np.isfinite(clean.frame["time_s"]).all()

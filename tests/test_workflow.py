@@ -133,17 +133,21 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
     table.insert(1, "likelihood", 0.9)
     rng = np.random.default_rng(0)
     table.loc[rng.random(len(table)) < 0.98, ["x_tailbase", "y_tailbase"]] = np.nan  # 98% NaN
-    table.to_csv(cwd / "mouse.csv", index=False)
-    table.drop(columns="frame_timestamp").to_parquet(cwd / "mouse.parquet")
-    before = (cwd / "mouse.csv").read_bytes()
+    # Paths with spaces and shell syntax reach the commands as they are and run nothing.
+    folder = Path("my data; touch PWNED $(touch PWNED2) 'q\"")
+    csv, parquet = folder / "mouse `touch PWNED3` & x.csv", folder / "mouse > PWNED4 *.parquet"
+    (cwd / folder).mkdir()
+    table.to_csv(cwd / csv, index=False)
+    table.drop(columns="frame_timestamp").to_parquet(cwd / parquet)
+    before = (cwd / csv).read_bytes()
     config = dict(
         SMALL,
         run=["mouse_csv", "mouse_pq"],
         datasets={
-            "mouse_csv": {"kind": "pose", "path": "mouse.csv"},
+            "mouse_csv": {"kind": "pose", "path": str(csv)},
             "mouse_pq": {
                 "kind": "pose",
-                "path": "mouse.parquet",
+                "path": str(parquet),
                 "fps": 30,
                 "keypoints": ["nose", "neck", "hip"],
                 "latent_dims": [2],
@@ -153,8 +157,10 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
     (cwd / "mouse.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(cwd, "--configfile", "mouse.yaml")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert (cwd / "mouse.csv").read_bytes() == before  # the input is never modified
+    assert not [*tmp_path.rglob("PWNED*"), *ROOT.glob("PWNED*"), *Path.cwd().glob("PWNED*")]
+    assert (cwd / csv).read_bytes() == before  # the input is never modified
     report = json.loads((cwd / "results/mouse_csv/clean/report.json").read_text())
+    assert report["source"] == str(csv)
     assert set(report["dropped_columns"]) == {"x_tailbase", "y_tailbase"}
     assert report["features"] == ["x_nose", "y_nose", "x_neck", "y_neck", "x_hip", "y_hip"]
     assert report["fps"] == pytest.approx(30.0)
@@ -214,12 +220,24 @@ def test_mnist_through_the_same_fit_and_embed_stages(tmp_path):
     assert len(latent) == 10_000 and {"label", "z1", "z2"} <= set(latent.columns)
 
 
-def test_bad_config_stops_at_start_with_one_line_naming_the_key(tmp_path):
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        # the schema
+        ({"train": {"epochs": -1}}, "config: train.epochs: -1 is less than the minimum of 1"),
+        # the input files (checked after how the parts fit together, in the same place)
+        (
+            {"run": ["fish"], "datasets": {"fish": {"kind": "pose", "path": "my fish.csv"}}},
+            "config: datasets.fish.path: my fish.csv: no such file (relative to {cwd})",
+        ),
+    ],
+)
+def test_bad_config_stops_at_start_with_one_line_naming_the_key(tmp_path, config, message):
     cwd = workdir(tmp_path)
-    (cwd / "bad.yaml").write_text(yaml.safe_dump({"train": {"epochs": -1}}))
+    (cwd / "bad.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(cwd, "--configfile", "bad.yaml", "-n", timeout=120)
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("killipose: error:")]
-    assert lines == ["killipose: error: config: train.epochs: -1 is less than the minimum of 1"]
-    assert "Traceback" not in result.stderr
+    assert lines == [f"killipose: error: {message.format(cwd=cwd.resolve())}"]
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr
     assert not (cwd / "results").exists()

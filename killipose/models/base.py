@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -74,31 +73,66 @@ class LatentModel(TransformerMixin, BaseEstimator):
 def load(path: str | os.PathLike) -> LatentModel:
     """Load a model written by :meth:`LatentModel.save`.
 
-    Uses ``torch.load(weights_only=True)``: no code in the file is ever run.
+    Uses ``torch.load(weights_only=True)``: no code in the file is ever run. A file that
+    holds anything but tensors and plain Python data (a pickled object whose loading would
+    run code) is refused, not loaded.
 
     Raises
     ------
     InputError
-        The file is missing or is not a killipose model.
+        The file is missing, empty, truncated or damaged, holds Python objects, or is a
+        torch file but not a killipose model. The message is one line naming the path.
     """
     from killipose.models import CLASSES
 
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected a model file")
     if not path.is_file():
         raise InputError(f"{path}: no such model file")
+    refit = "fit the model again to rewrite it"
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: not a killipose model file (the file is empty); {refit}")
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
+    except pickle.UnpicklingError:
+        # Not a pickle at all, or one with objects weights_only refuses (code would run).
         raise InputError(
-            f"{path}: not a killipose model ({str(err).splitlines()[0][:120]})"
+            f"{path}: not a killipose model file (not a torch file of plain tensors; "
+            "nothing in it was run)"
         ) from None
-    if (
-        not isinstance(blob, dict)
-        or blob.get("format") != FORMAT
-        or blob.get("class") not in CLASSES
-    ):
-        raise InputError(f"{path}: not a killipose model file")
-    model = CLASSES[blob["class"]](**blob["params"])
-    model._set_state(blob["state"], blob["n_features_in"])
-    model.extra_ = blob.get("extra", {})
+    except Exception as err:  # torch reports a damaged file in many ways (zip, EOF, ...)
+        reason = str(err).strip().splitlines()[0].split(". ")[0][:100] if str(err) else ""
+        detail = f": {reason}" if reason else ""
+        raise InputError(
+            f"{path}: not a killipose model file (truncated or damaged{detail}); {refit}"
+        ) from None
+    if not isinstance(blob, dict) or not isinstance(blob.get("format"), str):
+        raise InputError(f"{path}: not a killipose model file (a torch file of other data)")
+    if blob["format"] != FORMAT:
+        raise InputError(
+            f"{path}: model file format {blob['format'][:40]!r} is not {FORMAT!r} "
+            f"(written by another killipose version?); {refit}"
+        )
+    name = blob.get("class")
+    if not isinstance(name, str) or name not in CLASSES:
+        raise InputError(
+            f"{path}: unknown model class {str(name)[:40]!r} (known: {', '.join(CLASSES)})"
+        )
+    n_features = blob.get("n_features_in")
+    try:
+        model = CLASSES[name](**blob["params"])
+        model._set_state(blob["state"], n_features)
+        model.extra_ = dict(blob.get("extra", {}))
+        # A file whose parts do not fit together fails here, not in a later stage.
+        x = np.zeros((1, n_features), dtype=np.float32)
+        z = model.transform(x)
+        if np.shape(z) != (1, model.latent_dim) or np.shape(model.inverse_transform(z)) != x.shape:
+            raise ValueError("its code or reconstruction has the wrong shape")
+    except Exception as err:  # a damaged or hand-edited file fails in many ways
+        reason = f"no {err}" if isinstance(err, KeyError) else " ".join(str(err).split())
+        raise InputError(
+            f"{path}: damaged killipose model file: its {name} parts do not fit together "
+            f"({reason[:120] or type(err).__name__}); {refit}"
+        ) from None
     return model

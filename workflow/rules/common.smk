@@ -10,15 +10,18 @@ import sys
 from killipose import InputError
 from killipose.config import (
     check_config,
+    check_paths,
     dataset_settings,
     datasets_of_kind,
     train_params,
     validate_config,
 )
 
+# A bad config stops the run here with one line naming the key (no traceback).
 try:
     validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
     check_config(config)
+    check_paths(config)
 except InputError as err:
     sys.exit(f"killipose: error: {err}")
 
@@ -26,7 +29,7 @@ RESULTS = "results"
 
 
 wildcard_constraints:
-    dataset=r"[A-Za-z0-9_-]+",
+    dataset=r"[A-Za-z0-9][A-Za-z0-9_-]*",
     model=r"pca|linear|nonlinear|supervised-linear|supervised-nonlinear",
     dim=r"\d+",
 
