@@ -47,11 +47,16 @@ def settings(dataset):
     return dataset_settings(config, dataset)
 
 
+def user_path(path):
+    """A path from the config, safe as a command-line argument (`-x.csv` is no option)."""
+    return f"./{path}" if path.startswith("-") else path
+
+
 def raw_table(wildcards):
     """The user's table, or the synthetic one when the file is absent."""
     ds = settings(wildcards.dataset)
     if os.path.exists(ds["path"]) or "synthetic" not in ds:
-        return ds["path"]
+        return user_path(ds["path"])
     return f"{RESULTS}/{wildcards.dataset}/synthetic.parquet"
 
 

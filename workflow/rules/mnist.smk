@@ -1,7 +1,7 @@
 rule prepare_mnist:
     """MNIST IDX files as a table of digits with their split (the fallback or standard)."""
     input:
-        lambda w: settings(w.dataset)["path"],
+        lambda w: user_path(settings(w.dataset)["path"]),
     output:
         table=f"{RESULTS}/{{dataset}}/clean/table.parquet",
         report=f"{RESULTS}/{{dataset}}/clean/report.json",
