@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from killipose.errors import InputError
+from killipose.io import keypoint_names, table_columns
 
 #: Keys a dataset may set for itself; anything else comes from the top level.
 DATASET_OVERRIDES = ("models", "latent_dims", "clean", "animation", "train", "model_params")
@@ -124,6 +125,27 @@ def check_paths(config: dict, root: str | os.PathLike = ".") -> None:
             raise InputError(f"{where}: is a folder{relative}, expected a CSV or Parquet file")
         elif not path.exists() and "synthetic" not in ds:
             raise InputError(f"{where}: no such file{relative}")
+        elif path.exists() and ds.get("keypoints", "auto") == "auto":
+            try:
+                keypoints = keypoint_names(table_columns(path))
+            except InputError as err:
+                raise InputError(f"{where}: {err}") from None
+            if not keypoints:
+                raise InputError(f"{where}: no x_<name>/y_<name> columns in its header")
+            _check_latent_dims(config, name, keypoints)
+
+
+def _check_latent_dims(config: dict, name: str, keypoints: list[str]) -> None:
+    """Latent dims below the number of features a table's header offers."""
+    ds = config["datasets"][name]
+    key = f"datasets.{name}.latent_dims" if "latent_dims" in ds else "latent_dims"
+    features = 2 * len(keypoints)
+    too_big = [d for d in ds.get("latent_dims", config["latent_dims"]) if d >= features]
+    if too_big:
+        raise InputError(
+            f"config: {key}: {too_big[0]} must be below the number of features of dataset "
+            f"{name!r} ({features}: x and y of {len(keypoints)} keypoints in {ds['path']})"
+        )
 
 
 def train_params(config: dict, dataset: str, model: str) -> dict:

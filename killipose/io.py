@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
 import gzip
 import json
 import os
@@ -209,6 +210,28 @@ def _last_line(path: Path) -> str:
             tail = f.read()
     lines = tail.replace(b"\r\n", b"\n").rstrip(b"\n").split(b"\n")
     return lines[-1].decode("utf-8", errors="replace")
+
+
+def table_columns(path: str | os.PathLike) -> list[str]:
+    """Column names of a CSV or Parquet table, from its header alone (cheap on any size).
+
+    Raises
+    ------
+    InputError
+        The header cannot be read.
+    """
+    path = Path(path)
+    suffixes = [s.lower() for s in path.suffixes]
+    try:
+        if suffixes and suffixes[-1] in (".parquet", ".pq"):
+            return list(pq.read_schema(path).names)
+        delimiter = "\t" if ".tsv" in suffixes else _sniff_delimiter(path)
+        opener = gzip.open if suffixes and suffixes[-1] == ".gz" else open
+        with opener(path, "rt", encoding="utf-8", newline="") as f:
+            header = f.readline()
+    except (pa.ArrowInvalid, OSError, EOFError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read the header ({type(err).__name__})") from None
+    return next(csv.reader([header], delimiter=delimiter), [])
 
 
 def keypoint_names(columns) -> list[str]:

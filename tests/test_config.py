@@ -321,7 +321,7 @@ def test_a_missing_input_is_stopped_naming_its_path_key(tmp_path, dataset, messa
 
 
 def test_inputs_that_need_not_exist_yet(tmp_path):
-    (tmp_path / "fish.csv").write_text("x_a,y_a\n1,2\n")
+    (tmp_path / "fish.csv").write_text("x_a,y_a,x_b,y_b,x_c,y_c\n1,2,3,4,5,6\n")
     config = user_config(
         {
             "run": ["fish", "synth"],
@@ -340,9 +340,23 @@ def test_inputs_that_need_not_exist_yet(tmp_path):
     check_paths(config, tmp_path)
 
 
+@pytest.mark.parametrize("name", ["fish.csv", "fish.parquet"])
+def test_latent_dim_too_large_for_the_table_header_is_stopped_at_start(tmp_path, name):
+    table = make_pose_table(n=20, keypoints=("head", "tail"))
+    path = tmp_path / name
+    table.to_csv(path, index=False) if name.endswith(".csv") else table.to_parquet(path)
+    config = user_config({"run": ["fish"], "datasets": {"fish": {"kind": "pose", "path": name}}})
+    with pytest.raises(InputError) as err:
+        check_paths(config, tmp_path)
+    assert str(err.value) == (
+        "config: latent_dims: 4 must be below the number of features of dataset 'fish' "
+        f"(4: x and y of 2 keypoints in {name})"
+    )
+
+
 def test_latent_dim_too_large_for_an_auto_keypoint_table_stops_the_fit(tmp_path, capsys):
-    # keypoints: auto, so the config cannot know the number of features; `killipose fit`
-    # (what the workflow runs) says it in one line and writes nothing.
+    # Cleaning may drop keypoints the header has (all NaN), so `killipose fit` (what the
+    # workflow runs) checks too: it says it in one line and writes nothing.
     clean_table(make_pose_table(n=600, keypoints=("head", "tail"))).save(tmp_path / "clean")
     out = tmp_path / "pca-4d"
     capsys.readouterr()
