@@ -94,6 +94,7 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
             raise InputError(f"{path}: unknown table format, expected .csv or .parquet")
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        first = first.replace(f"Could not open Parquet input source '{path}': ", "")
         raise InputError(f"{path}: cannot read table ({first[:200]})") from None
     if bad_lines and (len(bad_lines) > 1 or bad_lines[0] != _last_line(path)):
         raise InputError(
@@ -111,7 +112,7 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise InputError(f"{path}: {err}") from None
     if not pairs:
         hint = ""
-        if len(names) == 1 and arrow.num_rows:
+        if len(names) == 1 and "delimiter" in read_info:
             hint = "; is it a table? the header line has no ',', ';', tab or '|'"
         raise InputError(
             f"{path}: no keypoint columns (expected x_<name> and y_<name> pairs){hint}"
