@@ -152,6 +152,7 @@ def cmd_fit(args) -> None:
         args.latent_dim,
         seed=args.seed,
         progress=sys.stderr.isatty(),
+        checkpoint=args.checkpoint or args.outdir / "checkpoint.pt",
         **params,
     )
     save_fit(model, metrics, args.outdir)
@@ -331,6 +332,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loss", help="mse (default) or bce (with --output sigmoid)")
     p.add_argument("--class-weight", type=float, help="weight of the classification loss")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="PATH",
+        help="autoencoders: the training state, saved between epochs; run the same command "
+        "again after an interruption and it resumes from there, with the same result. "
+        "Removed when training ends; one from other settings or data is ignored "
+        "(default: OUTDIR/checkpoint.pt)",
+    )
 
     p = add("embed", cmd_embed, "Write the latent code of every frame (Parquet).")
     p.add_argument("cleandir", type=Path)

@@ -21,7 +21,13 @@ HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_mse", "lr", "seconds"
 
 
 def fit_model(
-    clean: CleanTable, name: str, latent_dim: int, seed: int = 0, progress: bool = False, **params
+    clean: CleanTable,
+    name: str,
+    latent_dim: int,
+    seed: int = 0,
+    progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    **params,
 ) -> tuple[LatentModel, dict]:
     """Fit model ``name`` on the training block, validate on the val block, score all.
 
@@ -29,6 +35,11 @@ def fit_model(
     split, explained variance, frames per split, fit time and seed; pose data add pixel
     errors, labelled data (MNIST) the data source and, for supervised models, the test
     accuracy.
+
+    ``checkpoint`` is a file from which an interrupted autoencoder fit resumes, with the
+    same result as an uninterrupted one (see :meth:`Autoencoder.fit
+    <killipose.models.Autoencoder.fit>`); PCA, fitted in one go, does not use it. Other
+    keyword arguments go to :func:`killipose.models.make`.
     """
     model = make(name, latent_dim=latent_dim, seed=seed, **params)
     X_train, X_val = clean.matrix("train"), clean.matrix("val")
@@ -40,11 +51,18 @@ def fit_model(
         model.get_params(),
     )
     if isinstance(model, SupervisedAutoencoder):
-        model.fit(X_train, X_val, progress, y=clean.labels("train"), y_val=clean.labels("val"))
+        model.fit(
+            X_train,
+            X_val,
+            progress,
+            y=clean.labels("train"),
+            y_val=clean.labels("val"),
+            checkpoint=checkpoint,
+        )
     elif name == "pca":
         model.fit(X_train)
     else:
-        model.fit(X_train, X_val, progress)
+        model.fit(X_train, X_val, progress, checkpoint=checkpoint)
     metrics = {"model": name, "latent_dim": latent_dim}
     if clean.report.get("kind") == "mnist":
         metrics |= reconstruction_metrics(model, {s: clean.matrix(s) for s in SPLITS})

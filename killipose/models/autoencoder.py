@@ -198,10 +198,28 @@ class Autoencoder(LatentModel):
     def _module_extra(self) -> dict:
         return {}
 
-    def fit(self, X, X_val=None, progress: bool = False, *, y=None, y_val=None):
+    def fit(self, X, X_val=None, progress: bool = False, *, y=None, y_val=None, checkpoint=None):
         """Train on ``X``; ``X_val`` (default: ``X``) picks the best epoch and stops early.
 
-        ``y`` and ``y_val`` (class labels) are used only by supervised models.
+        Parameters
+        ----------
+        X, X_val
+            float32 ``(samples, features)``.
+        progress
+            Show a progress bar of the epochs.
+        y, y_val
+            Class labels, used only by supervised models.
+        checkpoint
+            Path of a file that lets an interrupted fit resume (``None``: no file). The
+            training state is saved there between epochs; a later ``fit`` with the same
+            parameters, seed and data resumes from it and gives the same model, bit for
+            bit, as an uninterrupted fit on the same device and thread count. A file from
+            another fit is ignored (logged) and overwritten; the file is removed when
+            training ends. See :func:`killipose.models.training.train_autoencoder`.
+
+        Returns
+        -------
+        self
         """
         X = self._check_fit_input(X)
         X_val = X if X_val is None else np.ascontiguousarray(X_val, dtype=np.float32)
@@ -227,6 +245,9 @@ class Autoencoder(LatentModel):
             y_train=None if labels[0] is None else labels[0].to(device),
             y_val=None if labels[1] is None else labels[1].to(device),
             progress=progress,
+            checkpoint=checkpoint,
+            fingerprint={"class": type(self).__name__}
+            | {k: v for k, v in self.get_params().items() if k != "device"},
         )
         self.module_.cpu().eval()
         self.n_features_in_ = X.shape[1]

@@ -1,5 +1,11 @@
 rule fit:
-    """One model at one latent dimension: weights, metrics and the training history."""
+    """One model at one latent dimension: weights, metrics and the training history.
+
+    An autoencoder saves its training state to checkpoint.pt beside the outputs between
+    epochs and resumes from it when the job runs again after being killed (time
+    limit, lost node). The file is deliberately not an output: Snakemake deletes the
+    outputs of a failed job, and it must survive that. It is removed when the fit ends.
+    """
     input:
         table=rules.clean.output.table,
         report=rules.clean.output.report,
