@@ -1,0 +1,95 @@
+"""A workflow killed mid-training leaves nothing that looks finished, and resumes (slow)."""
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import time
+
+import pytest
+import torch
+import yaml
+
+from tests.test_workflow import BIN, snakemake, workdir
+
+CONFIG = {
+    "run": ["fish"],
+    "datasets": {
+        "fish": {
+            "kind": "pose",
+            "path": "data/fish.csv",
+            "synthetic": {"frames": 5000, "fps": 20, "seed": 3},
+        }
+    },
+    "models": ["linear"],
+    "latent_dims": [2],
+    "train": {
+        "epochs": 15,
+        "batch_size": 64,
+        "lr": 0.01,
+        "patience": 15,
+        "device": "cpu",
+        "threads": 1,
+    },
+    "model_params": {"linear": {"min_steps": 0}},
+}
+MODEL = "results/fish/models/linear-2d"
+
+
+@pytest.mark.slow
+def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path):
+    cwd = workdir(tmp_path)
+    (cwd / "small.yaml").write_text(yaml.safe_dump(CONFIG))
+    target = f"{MODEL}/metrics.json"
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    run = subprocess.Popen(
+        [str(BIN / "snakemake"), target, "--cores", "1", "--configfile", "small.yaml"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    checkpoint = cwd / MODEL / "checkpoint.pt"
+    deadline = time.monotonic() + 300
+    epochs_done = 0
+    while epochs_done < 3 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        if checkpoint.exists():
+            epochs_done = torch.load(checkpoint, weights_only=True)["epoch"]
+    # As a crash or `scancel` would: snakemake and the training job die at once.
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert epochs_done >= 3, "training ended before it could be interrupted"
+
+    # Nothing the fit rule writes exists: every file is written whole, then renamed.
+    for name in ("model.pt", "metrics.json", "history.csv"):
+        assert not (cwd / MODEL / name).exists(), name
+    # Snakemake does not take the step as done: a dry run still plans it.
+    unlock = snakemake(cwd, "--configfile", "small.yaml", "--unlock")
+    assert unlock.returncode == 0, unlock.stderr[-2000:]
+    dry = snakemake(cwd, target, "--dry-run", "--printshellcmds", "--configfile", "small.yaml")
+    assert dry.returncode == 0 and "rule fit:" in dry.stdout + dry.stderr, dry.stderr[-2000:]
+
+    rerun = snakemake(cwd, target, "--rerun-incomplete", "--configfile", "small.yaml")
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    log = (cwd / "results/logs/fish/fit-linear-2d.log").read_text()
+    assert "resuming from epoch" in log, log[-2000:]
+    assert not checkpoint.exists()
+
+    # The resumed run ends where an uninterrupted one does, bit for bit: the same command,
+    # as the dry run printed it, into another folder.
+    printed = (dry.stdout + dry.stderr).splitlines()
+    (command,) = [
+        x.split(": ", 1)[1] for x in printed if x.startswith("Shell command: killipose fit")
+    ]
+    argv = shlex.split(command.split(" 2> ")[0])
+    fresh = tmp_path / "uninterrupted"
+    argv[argv.index(MODEL)] = str(fresh)
+    subprocess.run(argv, cwd=cwd, env=env, check=True, capture_output=True)
+    resumed = json.loads((cwd / MODEL / "metrics.json").read_text())
+    once = json.loads((fresh / "metrics.json").read_text())
+    for metrics in (resumed, once):
+        metrics.pop("fit_seconds")
+    assert resumed == once
