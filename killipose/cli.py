@@ -146,15 +146,20 @@ def cmd_fit(args) -> None:
     params = {k: v for k, v in vars(args).items() if v is not None and k in FIT_PARAMS}
     if args.hidden:
         params["hidden"] = tuple(int(h) for h in args.hidden.split(","))
-    model, metrics = fit_model(
-        load_clean(args.cleandir),
-        args.model,
-        args.latent_dim,
-        seed=args.seed,
-        progress=sys.stderr.isatty(),
-        checkpoint=args.checkpoint or args.outdir / "checkpoint.pt",
-        **params,
-    )
+    clean = load_clean(args.cleandir)
+    try:
+        model, metrics = fit_model(
+            clean,
+            args.model,
+            args.latent_dim,
+            seed=args.seed,
+            progress=sys.stderr.isatty(),
+            checkpoint=args.checkpoint or args.outdir / "checkpoint.pt",
+            **params,
+        )
+    except InputError as err:
+        features = ", ".join(clean.features)
+        raise InputError(f"{args.cleandir}: {err} (features: {features})") from None
     save_fit(model, metrics, args.outdir)
     log.info("test_mse %.6g in %.1f s", metrics["test_mse"], metrics["fit_seconds"])
 
