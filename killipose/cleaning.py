@@ -164,6 +164,11 @@ def clean_table(
     not a row, so it is not a gap: the neighbours are joined as if consecutive.
     A table from :func:`killipose.make_killifish_table` carries ``attrs["synthetic"]``;
     the report copies it (``None`` for real data).
+
+    Memory: the steps work one column at a time, in place, so cleaning holds the input
+    table, the output (8 bytes per feature and frame, plus ``frame``, ``time_s``,
+    ``split``, ``valid``) and a few column-sized arrays; ``benchmarks/clean_memory.py``
+    measures it (5 GB for 17M frames).
     """
     if not 0 <= max_nan_fraction <= 1:
         raise InputError(f"clean.max_nan_fraction must be in [0, 1], got {max_nan_fraction}")
@@ -182,11 +187,8 @@ def clean_table(
     if not keypoints:
         raise InputError("no keypoint columns (expected x_<name> and y_<name> pairs)")
     columns = [f"{axis}_{k}" for k in keypoints for axis in "xy"]
-    values = table[columns].to_numpy(np.float64, copy=True)
-    rows, row_report = _repair_rows(table, values)
-    if rows is not None:
-        values = values[rows]
-    n = len(values)
+    rows, row_report = _repair_rows(table, columns)
+    n = len(table) if rows is None else len(rows)
     if n == 0:
         raise InputError("the table has no rows")
     report: dict = {
@@ -206,11 +208,20 @@ def clean_table(
         steps.append({"step": "read the file"} | report["read"])
     steps.append({"step": "order rows by frame, drop repeated frames"} | row_report)
 
-    non_finite = ~np.isfinite(values) & ~np.isnan(values)
-    values[non_finite] = np.nan
+    def input_column(name: str) -> np.ndarray:
+        values = table[name].to_numpy(np.float64)
+        return values if rows is None else values[rows]
+
+    # Every step below works on one column at a time and in place, so memory stays at
+    # the output matrix plus a few column-sized arrays however long the table is.
+    non_finite = np.zeros(len(columns), dtype=np.int64)
+    nan_fraction = np.ones(len(columns))
+    for j, c in enumerate(columns):
+        column = input_column(c)
+        non_finite[j] = np.isinf(column).sum()
+        nan_fraction[j] = (~np.isfinite(column)).mean()
     steps.append({"step": "set non-finite values to NaN", "values_changed": int(non_finite.sum())})
 
-    nan_fraction = np.isnan(values).mean(axis=0) if n else np.ones(len(columns))
     report["nan_fraction"] = {
         c: round(float(f), 6) for c, f in zip(columns, nan_fraction, strict=True)
     }
@@ -226,19 +237,35 @@ def clean_table(
         raise InputError(
             "every keypoint is missing in more than max_nan_fraction of frames; nothing to fit"
         )
-    keep_cols = np.array([k not in dropped for k in keypoints]).repeat(2)
-    values = values[:, keep_cols]
-    columns = [c for c, keep in zip(columns, keep_cols, strict=True) if keep]
+    columns = [f"{axis}_{k}" for k in kept for axis in "xy"]
     report["dropped_columns"] = {f"{a}_{k}": why for k, why in dropped.items() for a in "xy"}
     steps.append({"step": "drop mostly-missing keypoints", "dropped": list(dropped)})
 
-    jumps = _single_frame_jumps(values, max_jump)
-    values[np.repeat(jumps, 2, axis=1)] = np.nan
+    # Column-major: each feature is contiguous, and becomes a DataFrame column as it is.
+    values = np.empty((n, len(columns)), order="F")
+    had_non_finite = np.zeros(n, dtype=bool)
+    for j, c in enumerate(columns):
+        column = values[:, j]
+        column[:] = input_column(c)
+        infinite = np.isinf(column)
+        column[infinite] = np.nan
+        had_non_finite |= infinite
+
+    had_jump = np.zeros(n, dtype=bool)
+    per_keypoint = {}
+    for i, k in enumerate(kept):
+        x, y = values[:, 2 * i], values[:, 2 * i + 1]
+        jumps = _single_frame_jumps(x, y, max_jump)
+        x[jumps] = np.nan
+        y[jumps] = np.nan
+        per_keypoint[k] = int(jumps.sum())
+        had_jump |= jumps
+    jump_values = 2 * sum(per_keypoint.values())
     steps.append(
         {
             "step": "remove single-frame jumps",
-            "values_removed": int(2 * jumps.sum()),
-            "per_keypoint": dict(zip(kept, jumps.sum(axis=0).tolist(), strict=True)),
+            "values_removed": jump_values,
+            "per_keypoint": per_keypoint,
         }
     )
 
@@ -255,7 +282,9 @@ def clean_table(
         }
     )
 
-    valid = ~np.isnan(values).any(axis=1)
+    valid = np.ones(n, dtype=bool)
+    for j in range(values.shape[1]):
+        valid &= ~np.isnan(values[:, j])
     excluded = int((~valid).sum())
     steps.append({"step": "exclude frames still missing a keypoint", "frames_excluded": excluded})
     report["gaps_filled"] = gaps_filled
@@ -265,12 +294,10 @@ def clean_table(
     excluded_rows = ~valid
     report["frames_excluded"] = {
         "total": excluded,
-        "with_a_jump": int((excluded_rows & jumps.any(axis=1)).sum()),
-        "with_a_non_finite_value": int(
-            (excluded_rows & non_finite[:, keep_cols].any(axis=1)).sum()
-        ),
+        "with_a_jump": int((excluded_rows & had_jump).sum()),
+        "with_a_non_finite_value": int((excluded_rows & had_non_finite).sum()),
         "non_finite_values_set_to_nan": int(non_finite.sum()),
-        "jump_values_removed": int(2 * jumps.sum()),
+        "jump_values_removed": jump_values,
     }
 
     split = block_split(n, fractions)
@@ -281,34 +308,43 @@ def clean_table(
                 f"too few usable frames: {counts[s]} in the {s} split "
                 f"(need {MIN_FRAMES_PER_SPLIT}; {int(valid.sum())} of {n} frames are usable)"
             )
-    train = values[valid & (split == "train")]
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean = train.mean(axis=0)
-        std = train.std(axis=0)
-    if not (np.isfinite(mean) & np.isfinite(std)).all():
-        j = int(np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)))[0])
-        raise InputError(
-            f"column {columns[j]}: values too large to normalise "
-            f"(largest {np.abs(train[:, j]).max():.3g}); check the table"
-        )
+    train = valid & (split == "train")
+    mean, std = np.empty(len(columns)), np.empty(len(columns))
+    for j in range(values.shape[1]):
+        in_train = values[train, j]
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean[j], std[j] = in_train.mean(), in_train.std()
+        if not (np.isfinite(mean[j]) and np.isfinite(std[j])):
+            raise InputError(
+                f"column {columns[j]}: values too large to normalise "
+                f"(largest {np.abs(in_train).max():.3g}); check the table"
+            )
     std[std == 0] = 1.0  # a constant column stays constant (0) rather than NaN
-    normalised = (values - mean) / std
-    normalised[~valid] = np.nan
     # Models train in float32: a value no pose could have would silently become inf.
-    huge = np.abs(normalised) > np.finfo(np.float32).max / 1e3
-    if huge.any():
-        row, j = np.argwhere(huge)[0]
+    too_far = []  # (row, column, pixels) of the first such value in each column
+    for j in range(values.shape[1]):
+        column = values[:, j]
+        normalised = (column - mean[j]) / std[j]
+        normalised[excluded_rows] = np.nan
+        huge = np.abs(normalised) > np.finfo(np.float32).max / 1e3
+        if huge.any():
+            row = int(huge.argmax())
+            too_far.append((row, j, column[row]))
+        column[:] = normalised
+    if too_far:
+        row, j, pixels = min(too_far)
         data_row = 1 + (row if rows is None else rows[row])
         raise InputError(
-            f"column {columns[j]}: value {values[row, j]:.3g} in data row {data_row} is too "
+            f"column {columns[j]}: value {pixels:.3g} in data row {data_row} is too "
             "far from the rest to be a position; check the table"
         )
     steps.append({"step": "z-score with train statistics", "frames": counts})
 
     time_s, fps_est, report["time_axis"] = _time_axis(table, rows, fps)
     frame_no = np.arange(n) if rows is None else rows
-    frame = pd.DataFrame({"frame": frame_no, "time_s": time_s, "split": split, "valid": valid})
-    frame = pd.concat([frame, pd.DataFrame(normalised, columns=columns)], axis=1)
+    meta = {"frame": frame_no, "time_s": time_s, "split": split, "valid": valid}
+    # copy=False: the feature columns are the matrix above, not a second copy of it.
+    frame = pd.DataFrame(meta | {c: values[:, j] for j, c in enumerate(columns)}, copy=False)
     stats = pd.DataFrame({"mean": mean, "std": std}, index=columns)
     report.update(
         {
@@ -325,12 +361,12 @@ def clean_table(
     return CleanTable(frame=frame, stats=stats, report=report)
 
 
-def _single_frame_jumps(values: np.ndarray, max_jump: float) -> np.ndarray:
-    """Boolean ``(frames, keypoints)``: far from both the previous and the next frame."""
-    xy = values.reshape(len(values), -1, 2)
-    step = np.hypot(*np.moveaxis(np.diff(xy, axis=0), -1, 0))  # (frames-1, keypoints)
-    far = np.nan_to_num(step, nan=0.0) > max_jump
-    jumps = np.zeros(xy.shape[:2], dtype=bool)
+def _single_frame_jumps(x: np.ndarray, y: np.ndarray, max_jump: float) -> np.ndarray:
+    """Boolean per frame: point ``(x, y)`` is far from both the previous and the next frame."""
+    with np.errstate(over="ignore", invalid="ignore"):  # inf for absurd values: far
+        step = np.hypot(np.diff(x), np.diff(y))  # pixels; NaN next to a missing value
+    far = step > max_jump  # NaN is not far
+    jumps = np.zeros(len(x), dtype=bool)
     jumps[1:-1] = far[:-1] & far[1:]
     return jumps
 
@@ -357,8 +393,10 @@ def _fill_short_gaps(column: np.ndarray, max_gap: int) -> tuple[int, int]:
     return int(fill.sum()), len(todo)
 
 
-def _repair_rows(table: pd.DataFrame, values: np.ndarray) -> tuple[np.ndarray | None, dict]:
+def _repair_rows(table: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray | None, dict]:
     """Which input rows to keep, in which order (``None``: all, as they are); and counts.
+
+    Repeated frames are compared on the keypoint ``columns``.
 
     See the Notes of :func:`clean_table`.
     """
@@ -385,7 +423,11 @@ def _repair_rows(table: pd.DataFrame, values: np.ndarray) -> tuple[np.ndarray | 
     repeat, first = counted[1:][again], counted[:-1][again]
     if not repeat.size:
         return (order if backwards.any() else None), report
-    same = _same_rows(values[order[repeat]], values[order[first]])
+    # Only the repeated rows and those they repeat, not a copy of the whole table.
+    same = _same_rows(
+        table.iloc[order[repeat]][columns].to_numpy(np.float64),
+        table.iloc[order[first]][columns].to_numpy(np.float64),
+    )
     if TIMESTAMP in table and name != TIMESTAMP:
         stamps = table[TIMESTAMP].to_numpy(np.float64)[:, None]
         same &= _same_rows(stamps[order[repeat]], stamps[order[first]])

@@ -32,6 +32,8 @@ _XY = re.compile(r"^([xy])_(.+)$")
 #: Columns with a meaning of their own; keypoint tables may have either or neither.
 FRAME_COUNT, TIMESTAMP = "frame_count", "frame_timestamp"
 _DELIMITERS = (",", ";", "\t", "|")
+#: An empty field is missing, in text columns too (so a typo is what an error names).
+_CONVERT = pa_csv.ConvertOptions(strings_can_be_null=True)
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
@@ -83,13 +85,16 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
                 bad_lines.append(row.text)
                 return "skip"
 
+            parse_options = pa_csv.ParseOptions(
+                delimiter=delimiter, invalid_row_handler=skip_and_remember
+            )
             with _unraisable_kept_quiet():
-                arrow = pa_csv.read_csv(
-                    path,
-                    parse_options=pa_csv.ParseOptions(
-                        delimiter=delimiter, invalid_row_handler=skip_and_remember
-                    ),
-                )
+                arrow = _read_csv_in_blocks(path, parse_options)
+                if arrow is None:
+                    bad_lines.clear()
+                    arrow = pa_csv.read_csv(
+                        path, parse_options=parse_options, convert_options=_CONVERT
+                    )
         else:
             raise InputError(f"{path}: unknown table format, expected .csv or .parquet")
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as err:
@@ -119,14 +124,40 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         )
     if arrow.num_rows == 0:
         raise InputError(f"{path}: no data rows, only a header")
-    table = arrow.to_pandas()
+    # Each column's Arrow memory is freed as it is converted, so the table is not held
+    # twice; Arrow's allocator keeps freed pages until asked to give them back.
+    table = arrow.to_pandas(self_destruct=True, split_blocks=True)
     del arrow
+    pa.default_memory_pool().release_unused()
     numeric = [FRAME_COUNT, TIMESTAMP] + [f"{a}_{k}" for k in pairs for a in "xy"]
     for column in numeric:
         if column in table.columns:
             table[column] = _as_float(table[column], path, column)
     table.attrs["read"] = read_info
     return table
+
+
+def _read_csv_in_blocks(path: Path, parse_options: pa_csv.ParseOptions) -> pa.Table | None:
+    """Read a CSV block by block, keypoint columns as float64; ``None`` if it cannot be.
+
+    ``pa_csv.read_csv`` holds the whole text of the file and the parsed table at once
+    (~2x the CSV's size: 7 GB for a 17M-frame table); block by block the peak is the table
+    and a few 16 MiB blocks. The other columns' types come from the first block, so a file
+    whose later blocks disagree (a column empty at first, a non-number in a keypoint
+    column) gives ``None``: read it whole, which also reports its errors as before.
+    """
+    try:
+        numbers = {c: pa.float64() for c in table_columns(path) if _XY.match(c)}
+        # 16 MiB blocks: chunks large enough that to_pandas frees them as it goes.
+        with pa_csv.open_csv(
+            path,
+            pa_csv.ReadOptions(block_size=16 << 20),
+            parse_options,
+            pa_csv.ConvertOptions(column_types=numbers, strings_can_be_null=True),
+        ) as reader:
+            return pa.Table.from_batches(list(reader), reader.schema)
+    except (pa.ArrowInvalid, InputError):
+        return None
 
 
 def _as_float(values: pd.Series, path: Path, column: str) -> pd.Series:

@@ -99,7 +99,7 @@ CASES = {
     ),
     "text in a keypoint column": (
         "t.csv",
-        with_cell("x_body", 10, "oops"),
+        with_cell("x_body", 3, "", "x_body", 10, "oops"),
         "column x_body has non-numeric value 'oops' in data row 11",
     ),
     "text in frame_timestamp": (
