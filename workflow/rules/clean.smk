@@ -13,7 +13,7 @@ rule clean:
         dataset=POSE,
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=clean_mem_mb,
         runtime=10,
     params:
         outdir=lambda w, output: os.path.dirname(output.table),

@@ -60,6 +60,13 @@ def raw_table(wildcards):
     return f"{RESULTS}/{wildcards.dataset}/synthetic.parquet"
 
 
+def clean_mem_mb(wildcards, input):
+    """Memory to clean a table: ~1.4x a CSV's size, ~3.6x a Parquet's (measured at 17M
+    frames by benchmarks/clean_memory.py), plus 1 GB; never below 3 GB."""
+    factor = 4 if str(input[0]).endswith((".parquet", ".pq")) else 1.5
+    return max(3000, int(1000 + factor * input.size_mb))
+
+
 def model_dir(dataset, model, dim):
     return f"{RESULTS}/{dataset}/models/{model}-{dim}d"
 
