@@ -22,7 +22,7 @@ run: setup
 	@echo "report: results/report.html"
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: setup
 	$(BIN)/ruff check .

@@ -142,6 +142,9 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
     before = (cwd / csv).read_bytes()
     config = dict(
         SMALL,
+        # Plumbing, not science: short fits.
+        train=SMALL["train"] | {"epochs": 5, "patience": 5},
+        model_params={"linear": {"min_steps": 500}, "nonlinear": {"hidden": [16, 16]}},
         run=["mouse_csv", "mouse_pq"],
         datasets={
             "mouse_csv": {"kind": "pose", "path": str(csv)},
