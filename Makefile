@@ -22,7 +22,7 @@ run: setup
 	@echo "report: results/report.html"
 
 test: lint
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 lint: setup
 	$(BIN)/ruff check .

@@ -40,7 +40,8 @@ def _one_torch_thread():
 
 def pytest_collection_modifyitems(items):
     """Longest first: the SLURM and end-to-end runs start at once, in parallel with the
-    rest (pytest -n), instead of last; the order does not change what any test checks."""
+    rest (`pytest -n auto --dist worksteal`: an idle worker takes queued tests from a busy
+    one), instead of last; the order does not change what any test checks."""
     items.sort(
         key=lambda item: (not item.get_closest_marker("slurm"), not item.get_closest_marker("slow"))
     )
