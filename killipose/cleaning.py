@@ -208,16 +208,12 @@ def clean_table(
         steps.append({"step": "read the file"} | report["read"])
     steps.append({"step": "order rows by frame, drop repeated frames"} | row_report)
 
-    def input_column(name: str) -> np.ndarray:
-        values = table[name].to_numpy(np.float64)
-        return values if rows is None else values[rows]
-
     # Every step below works on one column at a time and in place, so memory stays at
     # the output matrix plus a few column-sized arrays however long the table is.
     non_finite = np.zeros(len(columns), dtype=np.int64)
     nan_fraction = np.ones(len(columns))
     for j, c in enumerate(columns):
-        column = input_column(c)
+        column = _in_row_order(table, c, rows)
         non_finite[j] = np.isinf(column).sum()
         nan_fraction[j] = (~np.isfinite(column)).mean()
     steps.append({"step": "set non-finite values to NaN", "values_changed": int(non_finite.sum())})
@@ -246,7 +242,7 @@ def clean_table(
     had_non_finite = np.zeros(n, dtype=bool)
     for j, c in enumerate(columns):
         column = values[:, j]
-        column[:] = input_column(c)
+        column[:] = _in_row_order(table, c, rows)
         infinite = np.isinf(column)
         column[infinite] = np.nan
         had_non_finite |= infinite
@@ -438,6 +434,12 @@ def _repair_rows(table: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray | 
     return order[keep], report
 
 
+def _in_row_order(table: pd.DataFrame, name: str, rows: np.ndarray | None) -> np.ndarray:
+    """Column ``name`` as float64, in the repaired row order (``None``: as it is)."""
+    values = table[name].to_numpy(np.float64)
+    return values if rows is None else values[rows]
+
+
 def _same_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise equality of two 2-D arrays, NaN equal to NaN."""
     return ((a == b) | (np.isnan(a) & np.isnan(b))).all(axis=1)
@@ -447,14 +449,9 @@ def _time_axis(
     table: pd.DataFrame, rows: np.ndarray | None, fps: float | None
 ) -> tuple[np.ndarray, float, str]:
     """Seconds since the first frame, the frame rate used, and where the times come from."""
-
-    def column(name: str) -> np.ndarray | None:
-        if name not in table:
-            return None
-        values = table[name].to_numpy(np.float64)
-        return values if rows is None else values[rows]
-
-    stamps, counts = column(TIMESTAMP), column(FRAME_COUNT)
+    stamps, counts = (
+        _in_row_order(table, c, rows) if c in table else None for c in (TIMESTAMP, FRAME_COUNT)
+    )
     n = len(table) if rows is None else len(rows)
     steps = np.diff(stamps) if stamps is not None else np.empty(0)
     if fps is None and stamps is not None and n > 1:
