@@ -5,30 +5,42 @@
 >>> clean = kp.clean_table(table)
 >>> model = kp.models.make("nonlinear", latent_dim=4)
 >>> model.fit(clean.matrix("train"), clean.matrix("val"))
+
+Each name below is imported on first use: ``import killipose`` (which Snakemake does
+when it reads the workflow, and every workflow job) does not load torch and
+scikit-learn (~5 s) until a model is needed.
 """
 
-from killipose import models
-from killipose.cleaning import CleanTable, clean_table, load_clean
-from killipose.embedding import latent_table, original_pixels, reconstruct_pixels
-from killipose.errors import InputError
-from killipose.io import read_table
-from killipose.metrics import pose_metrics, reconstruction_metrics
-from killipose.split import block_split, stratified_split
-from killipose.synthetic import make_killifish_table
+import importlib
 
-__all__ = [
-    "CleanTable",
-    "InputError",
-    "block_split",
-    "clean_table",
-    "latent_table",
-    "load_clean",
-    "make_killifish_table",
-    "models",
-    "original_pixels",
-    "pose_metrics",
-    "read_table",
-    "reconstruct_pixels",
-    "reconstruction_metrics",
-    "stratified_split",
-]
+#: Where each public name lives.
+_API = {
+    "CleanTable": "killipose.cleaning",
+    "InputError": "killipose.errors",
+    "block_split": "killipose.split",
+    "clean_table": "killipose.cleaning",
+    "latent_table": "killipose.embedding",
+    "load_clean": "killipose.cleaning",
+    "make_killifish_table": "killipose.synthetic",
+    "models": "killipose.models",
+    "original_pixels": "killipose.embedding",
+    "pose_metrics": "killipose.metrics",
+    "read_table": "killipose.io",
+    "reconstruct_pixels": "killipose.embedding",
+    "reconstruction_metrics": "killipose.metrics",
+    "stratified_split": "killipose.split",
+}
+__all__ = list(_API)
+
+
+def __getattr__(name: str):
+    if name not in _API:
+        raise AttributeError(f"module 'killipose' has no attribute {name!r}")
+    module = importlib.import_module(_API[name])
+    value = module if module.__name__ == f"{__name__}.{name}" else getattr(module, name)
+    globals()[name] = value  # once imported, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from killipose.animation import render_reconstruction
 from killipose.cleaning import clean_table, load_clean
@@ -27,7 +26,6 @@ from killipose.figures import (
     plot_missing_data,
     plot_model_comparison,
 )
-from killipose.fitting import fit_model, save_fit
 from killipose.io import keypoint_names, read_json, read_table, write_parquet
 from killipose.mnist import MIRROR, fetch_mnist, load_mnist, mnist_table
 from killipose.mnist_figures import (
@@ -38,7 +36,6 @@ from killipose.mnist_figures import (
     plot_interpolation,
     plot_reconstructions,
 )
-from killipose.models import load
 from killipose.report import write_cleaning_summary, write_metrics_table, write_video_page
 from killipose.synthetic import make_killifish_table
 
@@ -141,7 +138,22 @@ def cmd_qc(args) -> None:
     )
 
 
+def _load(path: Path):
+    """The fitted model in ``path``.
+
+    Only the commands that use a model import torch and scikit-learn (~5 s): the others,
+    and Snakemake reading the workflow, start without them.
+    """
+    from killipose.models import load
+
+    return load(path)
+
+
 def cmd_fit(args) -> None:
+    import torch
+
+    from killipose.fitting import fit_model, save_fit
+
     torch.set_num_threads(args.threads)
     params = {k: v for k, v in vars(args).items() if v is not None and k in FIT_PARAMS}
     if args.hidden:
@@ -180,7 +192,7 @@ FIT_PARAMS = (
 
 
 def cmd_embed(args) -> None:
-    write_parquet(latent_table(load(args.model), load_clean(args.cleandir)), args.out)
+    write_parquet(latent_table(_load(args.model), load_clean(args.cleandir)), args.out)
 
 
 def cmd_animate(args) -> None:
@@ -188,7 +200,7 @@ def cmd_animate(args) -> None:
     rows = _window(args.start, args.frames, len(clean.frame))
     panels = {"original": original_pixels(clean, rows)}
     for name, path in _model_paths(args.model).items():
-        panels[MODEL_LABELS.get(name, name)] = reconstruct_pixels(load(path), clean, rows)
+        panels[MODEL_LABELS.get(name, name)] = reconstruct_pixels(_load(path), clean, rows)
     window = clean.frame.iloc[rows]
     render_reconstruction(
         panels,
@@ -238,7 +250,7 @@ def cmd_mnist_reconstructions(args) -> None:
     digits = clean.matrix("test")[example_digits(clean.labels("test"))]
     rebuilt = {}
     for name, path in _model_pairs(args.model):
-        model = load(path)
+        model = _load(path)
         rebuilt[(name, model.latent_dim)] = model.inverse_transform(model.transform(digits))
     plot_reconstructions(digits, rebuilt, args.out, args.title)
 
@@ -246,7 +258,7 @@ def cmd_mnist_reconstructions(args) -> None:
 def cmd_mnist_maps(args) -> None:
     latents = {n: pd.read_parquet(p) for n, p in _model_paths(args.latent).items()}
     plot_encoder_maps(latents, args.map, f"{args.title}: encoder map of the test digits")
-    models = {n: load(p) for n, p in _model_paths(args.model).items()}
+    models = {n: _load(p) for n, p in _model_paths(args.model).items()}
     plot_decoder_grids(models, latents, args.grid, f"{args.title}: decoder grid")
 
 
@@ -254,7 +266,7 @@ def cmd_mnist_interpolation(args) -> None:
     clean = load_clean(args.cleandir)
     X, labels = clean.matrix("test"), clean.labels("test")
     a, b = (int(d) for d in args.digits.split(","))
-    models = {n: load(p) for n, p in _model_paths(args.model).items()}
+    models = {n: _load(p) for n, p in _model_paths(args.model).items()}
     start, end = X[labels == a][0], X[labels == b][0]
     plot_interpolation(models, start, end, args.out, args.title)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from killipose.cleaning import CleanTable
-from killipose.models import LatentModel
+
+if TYPE_CHECKING:  # torch is imported only where a model is used
+    from killipose.models import LatentModel
 
 
 def latent_table(model: LatentModel, clean: CleanTable) -> pd.DataFrame:

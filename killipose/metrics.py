@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from killipose.cleaning import CleanTable
-from killipose.models import LatentModel
 from killipose.split import SPLITS
+
+if TYPE_CHECKING:  # torch is imported only where a model is used
+    from killipose.models import LatentModel
 
 
 def reconstruction_metrics(model: LatentModel, splits: dict[str, np.ndarray]) -> dict:

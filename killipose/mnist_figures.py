@@ -5,13 +5,16 @@ decoder grids and interpolations, as in the autoencoder tutorials the project co
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from killipose.figures import MODEL_COLOURS, MODEL_LABELS, save_figure
-from killipose.models import LatentModel
+
+if TYPE_CHECKING:  # torch is imported only where a model is used
+    from killipose.models import LatentModel
 
 SIDE = 28
 
