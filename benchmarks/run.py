@@ -5,6 +5,9 @@
 1. Animation: killipose's blitting renderer against the naive approach (clear and re-plot
    every panel every frame, then encode), frames per second, 4 panels.
 2. Training: linear autoencoder epoch time at full size (1.7M frames) on 1 and 2 threads.
+3. Checkpoints: the share of training time spent saving them (capped by
+   ``CHECKPOINT_SHARE``), and the fit with checkpoints against the same fit without,
+   interleaved, median of 3: with thousands of millisecond epochs and with longer ones.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from matplotlib.figure import Figure
 
 from killipose import clean_table, make_killifish_table, models
 from killipose.animation import render_reconstruction
+from killipose.models import training
 
 
 def poses(frames: int) -> tuple[dict[str, np.ndarray], list[str]]:
@@ -90,9 +94,54 @@ def bench_training() -> None:
         print(f"linear AE, {len(X):,} frames, {threads} thread(s): {per_epoch:.2f} s/epoch")
 
 
+def bench_checkpoints(repeats: int = 3) -> None:
+    clean = clean_table(make_killifish_table(frames=3000, seed=0))
+    X, X_val = clean.matrix("train"), clean.matrix("val")
+    cases = {
+        "linear AE, short epochs": ("linear", dict(batch_size=256, min_steps=6000)),
+        "nonlinear AE, longer epochs": (
+            "nonlinear",
+            dict(design="mlp", hidden=(32, 32), batch_size=16, epochs=10),
+        ),
+    }
+    saves: list[float] = []
+    real_save = training.save_checkpoint
+
+    def timed_save(*args):
+        start = time.perf_counter()
+        real_save(*args)
+        saves.append(time.perf_counter() - start)
+
+    training.save_checkpoint = timed_save
+    try:
+        for case, (name, params) in cases.items():
+            params = dict(latent_dim=4, device="cpu", **params)
+            plain, saved, saving = [], [], []
+            for _ in range(repeats):  # interleaved: machine noise hits both alike
+                start = time.perf_counter()
+                model = models.make(name, **params).fit(X, X_val)
+                plain.append(time.perf_counter() - start)
+                saves.clear()
+                with tempfile.TemporaryDirectory() as tmp:
+                    start = time.perf_counter()
+                    models.make(name, **params).fit(X, X_val, checkpoint=Path(tmp) / "c.pt")
+                    saved.append(time.perf_counter() - start)
+                saving.append(sum(saves) / saved[-1])
+            epochs, with_, without = len(model.history_), np.median(saved), np.median(plain)
+            print(
+                f"checkpoints, {case}: {epochs} epochs of {1000 * without / epochs:.0f} ms, "
+                f"{len(saves)} saves taking {np.median(saving):.1%} of the fit "
+                f"(cap {training.CHECKPOINT_SHARE:.0%}); fit {with_:.2f} s with checkpoints, "
+                f"{without:.2f} s without: ratio {with_ / without:.3f}"
+            )
+    finally:
+        training.save_checkpoint = real_save
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=1000)
     args = parser.parse_args()
     bench_animation(args.frames)
     bench_training()
+    bench_checkpoints()

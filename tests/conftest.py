@@ -1,8 +1,64 @@
+import math
+import os
+import time
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from killipose.models.training import TEST_HOOK
 from killipose.synthetic import make_killifish_table
+
+#: Timeouts leave room for a machine this many times slower than the slowest one these
+#: tests were measured on: 2 cores, 2026-11-29, with a third process keeping one busy
+#: (there `import torch` took 3.6 s and a float32 2048x2048 matmul ran at 54 GFLOP/s on
+#: one thread).
+SLOWER = 3
+
+
+def timeout(slowest_s: float) -> int:
+    """Seconds to wait for a step that took ``slowest_s`` on the slowest machine measured."""
+    return math.ceil(SLOWER * slowest_s)
+
+
+def hook_env(**settings) -> dict[str, str]:
+    """This environment, with ``settings`` added to the training test hook.
+
+    Settings already in the environment stay unless named here: a whole run can be
+    slowed with ``KILLIPOSE_TEST_HOOK=slowdown=10 pytest ...`` while a test pauses a fit.
+    See ``killipose.models.training.read_test_hook``.
+    """
+    items = [os.environ.get(TEST_HOOK, "")] + [f"{k}={v}" for k, v in settings.items()]
+    return dict(os.environ, **{TEST_HOOK: ",".join(filter(None, items))})
+
+
+def wait_until_paused(group: int, seconds: float) -> int:
+    """The pid of a process in process group ``group`` once one is stopped (state T).
+
+    The training test hook stops a fit with SIGSTOP after a chosen epoch; this waits for
+    that state, which lasts, so the test acts on it without racing the fit. Reads /proc
+    (Linux). Fails when every process of the group has ended, or after ``seconds``.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        states = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:  # the process ended meanwhile
+                continue
+            state, _, pgrp = text[text.rindex(")") + 2 :].split()[:3]
+            if int(pgrp) == group:
+                states[int(stat.parent.name)] = state
+        stopped = [pid for pid, state in states.items() if state == "T"]
+        if stopped:
+            return stopped[0]
+        assert any(state != "Z" for state in states.values()), (
+            f"process group {group} ended before a fit paused"
+        )
+        assert time.monotonic() < deadline, f"no fit paused within {seconds} s"
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,20 @@
 """A workflow killed mid-training leaves nothing that looks finished, and resumes (slow)."""
 
+import contextlib
+import copy
 import json
 import os
 import shlex
 import signal
 import subprocess
-import time
+from pathlib import Path
 
 import pytest
 import torch
 import yaml
 
-from tests.test_workflow import BIN, snakemake, workdir
+from tests.conftest import hook_env, timeout, wait_until_paused
+from tests.test_workflow import BIN, local_env, snakemake, workdir
 
 CONFIG = {
     "run": ["fish"],
@@ -38,11 +41,15 @@ MODEL = "results/fish/models/linear-2d"
 
 
 @pytest.mark.slow
-def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path):
+@pytest.mark.parametrize("frames", [5000, 300], ids=["5,000 frames", "tiny table"])
+def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path, frames):
     cwd = workdir(tmp_path)
-    (cwd / "small.yaml").write_text(yaml.safe_dump(CONFIG))
+    config = copy.deepcopy(CONFIG)
+    config["datasets"]["fish"]["synthetic"]["frames"] = frames
+    (cwd / "small.yaml").write_text(yaml.safe_dump(config))
     target = f"{MODEL}/metrics.json"
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    # The test hook pauses the fit after epoch 3 of 15, however fast the machine trains.
+    env, plain = local_env(hook_env(pause_after_epoch=3)), local_env()
     run = subprocess.Popen(
         [str(BIN / "snakemake"), target, "--cores", "1", "--configfile", "small.yaml"],
         cwd=cwd,
@@ -51,17 +58,17 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    try:
+        # Snakemake, synth, clean and 3 epochs: 75 s on the slowest machine measured.
+        paused = wait_until_paused(run.pid, timeout(75))
+        assert b"fit" in Path(f"/proc/{paused}/cmdline").read_bytes().split(b"\0")
+    finally:
+        # As a crash or `scancel` would: snakemake and the training job die at once.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
     checkpoint = cwd / MODEL / "checkpoint.pt"
-    deadline = time.monotonic() + 300
-    epochs_done = 0
-    while epochs_done < 3 and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-        if checkpoint.exists():
-            epochs_done = torch.load(checkpoint, weights_only=True)["epoch"]
-    # As a crash or `scancel` would: snakemake and the training job die at once.
-    os.killpg(run.pid, signal.SIGKILL)
-    run.wait()
-    assert epochs_done >= 3, "training ended before it could be interrupted"
+    assert torch.load(checkpoint, weights_only=True)["epoch"] == 3
 
     # Nothing the fit rule writes exists: every file is written whole, then renamed.
     for name in ("model.pt", "metrics.json", "history.csv"):
@@ -75,7 +82,7 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path):
     rerun = snakemake(cwd, target, "--rerun-incomplete", "--configfile", "small.yaml")
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     log = (cwd / "results/logs/fish/fit-linear-2d.log").read_text()
-    assert "resuming from epoch" in log, log[-2000:]
+    assert "resuming from epoch 3 of 15" in log, log[-2000:]
     assert not checkpoint.exists()
 
     # The resumed run ends where an uninterrupted one does, bit for bit: the same command,
@@ -87,7 +94,7 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path):
     argv = shlex.split(command.split(" 2> ")[0])
     fresh = tmp_path / "uninterrupted"
     argv[argv.index(MODEL)] = str(fresh)
-    subprocess.run(argv, cwd=cwd, env=env, check=True, capture_output=True)
+    subprocess.run(argv, cwd=cwd, env=plain, check=True, capture_output=True, timeout=timeout(30))
     resumed = json.loads((cwd / MODEL / "metrics.json").read_text())
     once = json.loads((fresh / "metrics.json").read_text())
     for metrics in (resumed, once):

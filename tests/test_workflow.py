@@ -27,12 +27,23 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def local_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: this process's) for a Snakemake run on this machine.
+
+    The project's commands come first on PATH. And ``SLURM_CONF`` is an empty file: the
+    SLURM executor plugin runs ``scontrol`` when Snakemake starts, which waits 9 s where
+    SLURM's client is installed but no controller runs (here, after the SLURM test); a
+    local run needs no answer from it.
+    """
+    env = dict(os.environ if env is None else env)
+    return env | {"PATH": f"{BIN}{os.pathsep}{env['PATH']}", "SLURM_CONF": os.devnull}
+
+
 def snakemake(cwd: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
     return subprocess.run(
         [str(BIN / "snakemake"), "--cores", "2", *args],
         cwd=cwd,
-        env=env,
+        env=local_env(),
         capture_output=True,
         text=True,
         timeout=timeout,

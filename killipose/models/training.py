@@ -13,6 +13,9 @@ epoch the loop writes everything it needs to go on (weights, optimiser, batch-or
 generator, step, history, best epoch) to that file, atomically; a later call with the
 same module, settings and data continues from it and ends with the same weights, bit for
 bit, as a run that was never interrupted (same device and thread count).
+
+Tests interrupt and slow down training through one hook, the environment variable
+``KILLIPOSE_TEST_HOOK`` (see :func:`read_test_hook`), so that they never race the clock.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ import json
 import logging
 import math
 import os
+import signal
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from killipose.errors import InputError
 from killipose.io import atomic_path
 
 log = logging.getLogger("killipose")
@@ -40,6 +45,9 @@ CHECKPOINT_FORMAT = "killipose-checkpoint/1"
 #: (a linear autoencoder on a small table runs thousands of 5 ms epochs) not every epoch
 #: is saved. A kill then loses at most ~1/CHECKPOINT_SHARE times one save, plus an epoch.
 CHECKPOINT_SHARE = 0.02
+#: The test hook's environment variable: ``pause_after_epoch=N`` and ``slowdown=F``,
+#: comma-separated (see :func:`read_test_hook`). Read by tests only; unset, it does nothing.
+TEST_HOOK = "KILLIPOSE_TEST_HOOK"
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -47,6 +55,34 @@ def resolve_device(device: str = "auto") -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+def read_test_hook() -> dict:
+    """The settings of the test hook, from the environment variable ``TEST_HOOK``.
+
+    It lets a test stop or slow training at a chosen epoch instead of racing the clock,
+    also in a ``killipose fit`` that Snakemake runs (child processes inherit it):
+
+    ``pause_after_epoch=N``
+        After epoch N, save the checkpoint (whatever the time since the last save), then
+        stop the process with SIGSTOP, as a debugger would. The test then kills it (a real
+        SIGKILL, of its whole process group) or lets it go on with SIGCONT.
+    ``slowdown=F``
+        Make every epoch take F times as long, by sleeping after it for F - 1 times the
+        time it took: a machine F times slower, as the training loop sees it.
+
+    Example: ``KILLIPOSE_TEST_HOOK=pause_after_epoch=3,slowdown=10``.
+    """
+    settings = {"pause_after_epoch": int, "slowdown": float}
+    hook = {}
+    for item in filter(None, os.environ.get(TEST_HOOK, "").split(",")):
+        key, _, value = item.strip().partition("=")
+        try:
+            hook[key] = settings[key](value)
+        except (KeyError, ValueError):
+            known = ", ".join(f"{k}=<{t.__name__}>" for k, t in settings.items())
+            raise InputError(f"{TEST_HOOK}: cannot use {item!r} (known: {known})") from None
+    return hook
 
 
 @torch.no_grad()
@@ -121,7 +157,8 @@ def train_autoencoder(
     ``torch.load(weights_only=True)``), written atomically, and removed when training
     ends. It is saved after the first epoch, then after each epoch that ends at least 50
     times the last save's duration (1/``CHECKPOINT_SHARE``) after that save: after every
-    epoch but the last when epochs are long, every few epochs when they take milliseconds.
+    epoch but the last when epochs are long, every few epochs when they take milliseconds;
+    and always after the epoch the test hook pauses at (:func:`read_test_hook`).
     It is resumed only if its fingerprint matches this call's: the training settings and
     ``fingerprint``, the module's parameter names and shapes, and the shape and SHA-256 of
     the data; otherwise it is ignored (logged) and overwritten. The device is not part of
@@ -169,6 +206,7 @@ def train_autoencoder(
                 saved["best_state"],
             )
             log.info("resuming from epoch %d of %d (checkpoint %s)", first, epochs, checkpoint)
+    hook = read_test_hook()
     bar = _progress(epochs, first) if progress else None
     next_save = 0.0  # time.perf_counter() from which the next checkpoint is due
     for epoch in range(first, epochs):
@@ -189,6 +227,8 @@ def train_autoencoder(
         train_loss = running.item() / n
         val_mse = batched_mse(module, X_val)
         val_loss = batched_loss(module, X_val, y_val)
+        if hook.get("slowdown", 1) > 1:
+            time.sleep((hook["slowdown"] - 1) * (time.perf_counter() - start))
         history.append(
             {
                 "epoch": epoch + 1,
@@ -216,7 +256,9 @@ def train_autoencoder(
         elif epoch - best_epoch >= patience and step >= min_steps:
             log.info("early stop: no better validation error for %d epochs", patience)
             break
-        if checkpoint is not None and epoch + 1 < epochs and time.perf_counter() >= next_save:
+        pause = hook.get("pause_after_epoch") == epoch + 1
+        due = pause or time.perf_counter() >= next_save
+        if checkpoint is not None and epoch + 1 < epochs and due:
             began = time.perf_counter()
             save_checkpoint(
                 checkpoint,
@@ -236,6 +278,9 @@ def train_autoencoder(
                 },
             )
             next_save = began + (time.perf_counter() - began) * (1 + 1 / CHECKPOINT_SHARE)
+        if pause:
+            log.info("%s: pausing after epoch %d (SIGSTOP)", TEST_HOOK, epoch + 1)
+            os.kill(os.getpid(), signal.SIGSTOP)
     if bar is not None:
         bar.close()
     if best_state is not None:
