@@ -15,11 +15,30 @@ from killipose.synthetic import make_killifish_table
 #: (there `import torch` took 3.6 s and a float32 2048x2048 matmul ran at 54 GFLOP/s on
 #: one thread).
 SLOWER = 3
+#: The longest each step that a test waits for took there, in seconds, rounded up; each
+#: comment gives the time measured in a whole `pytest -n 2` run beside a process that kept
+#: one core busy.
+SLOWEST = {
+    "cli_error": 5,  # 3.4: `killipose clean` of a missing file (test_cli)
+    "fit_until_paused": 15,  # 14.1: `killipose fit` started, paused after epoch 2 (test_resume)
+    "workflow_until_paused": 25,  # 23.4: Snakemake, synth, clean, 3 epochs (test_interrupt)
+    "interrupt_unlock": 6,  # 5.4
+    "interrupt_dry_run": 6,  # 5.7
+    "interrupt_rerun": 30,  # 25.9
+    "interrupt_reference_fit": 25,  # 20.8
+    "workflow_default": 210,  # 205.2 (test_workflow)
+    "workflow_report": 10,  # 7.6
+    "workflow_any_table": 280,  # 275.9
+    "workflow_mnist": 150,  # 140.1
+    "workflow_bad_config": 6,  # 5.3
+    "slurm_laptop": 100,  # 98.3 (test_slurm)
+    "slurm_cluster": 170,  # 168.8
+}
 
 
-def timeout(slowest_s: float) -> int:
-    """Seconds to wait for a step that took ``slowest_s`` on the slowest machine measured."""
-    return math.ceil(SLOWER * slowest_s)
+def timeout(step: str) -> int:
+    """Seconds to wait for ``step`` (a key of ``SLOWEST``) before calling it hung."""
+    return math.ceil(SLOWER * SLOWEST[step])
 
 
 def hook_env(**settings) -> dict[str, str]:

@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from killipose.cli import EXAMPLES, build_parser, main
+from tests.conftest import timeout
 
 
 def run_cli(*args):
@@ -12,7 +13,7 @@ def run_cli(*args):
         [sys.executable, "-m", "killipose.cli", *map(str, args)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout("cli_error"),
     )
 
 

@@ -59,8 +59,7 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path, frames)
         start_new_session=True,
     )
     try:
-        # Snakemake, synth, clean and 3 epochs: 75 s on the slowest machine measured.
-        paused = wait_until_paused(run.pid, timeout(75))
+        paused = wait_until_paused(run.pid, timeout("workflow_until_paused"))
         assert b"fit" in Path(f"/proc/{paused}/cmdline").read_bytes().split(b"\0")
     finally:
         # As a crash or `scancel` would: snakemake and the training job die at once.
@@ -74,12 +73,20 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path, frames)
     for name in ("model.pt", "metrics.json", "history.csv"):
         assert not (cwd / MODEL / name).exists(), name
     # Snakemake does not take the step as done: a dry run still plans it.
-    unlock = snakemake(cwd, "--configfile", "small.yaml", "--unlock")
+    unlock = snakemake(cwd, "--configfile", "small.yaml", "--unlock", step="interrupt_unlock")
     assert unlock.returncode == 0, unlock.stderr[-2000:]
-    dry = snakemake(cwd, target, "--dry-run", "--printshellcmds", "--configfile", "small.yaml")
+    dry = snakemake(
+        cwd,
+        *(target, "--dry-run", "--printshellcmds", "--configfile", "small.yaml"),
+        step="interrupt_dry_run",
+    )
     assert dry.returncode == 0 and "rule fit:" in dry.stdout + dry.stderr, dry.stderr[-2000:]
 
-    rerun = snakemake(cwd, target, "--rerun-incomplete", "--configfile", "small.yaml")
+    rerun = snakemake(
+        cwd,
+        *(target, "--rerun-incomplete", "--configfile", "small.yaml"),
+        step="interrupt_rerun",
+    )
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     log = (cwd / "results/logs/fish/fit-linear-2d.log").read_text()
     assert "resuming from epoch 3 of 15" in log, log[-2000:]
@@ -94,7 +101,14 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path, frames)
     argv = shlex.split(command.split(" 2> ")[0])
     fresh = tmp_path / "uninterrupted"
     argv[argv.index(MODEL)] = str(fresh)
-    subprocess.run(argv, cwd=cwd, env=plain, check=True, capture_output=True, timeout=timeout(30))
+    subprocess.run(
+        argv,
+        cwd=cwd,
+        env=plain,
+        check=True,
+        capture_output=True,
+        timeout=timeout("interrupt_reference_fit"),
+    )
     resumed = json.loads((cwd / MODEL / "metrics.json").read_text())
     once = json.loads((fresh / "metrics.json").read_text())
     for metrics in (resumed, once):

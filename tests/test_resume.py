@@ -307,8 +307,7 @@ def test_killed_fit_command_resumes_and_writes_what_an_uninterrupted_one_does(
     with open(tmp_path / "first.log", "w") as log:
         process = subprocess.Popen(command, stderr=log, env=env, start_new_session=True)
     try:
-        # 11 s on the slowest machine measured (6 s of it importing torch and scikit-learn)
-        assert wait_until_paused(process.pid, timeout(11)) == process.pid
+        assert wait_until_paused(process.pid, timeout("fit_until_paused")) == process.pid
     finally:
         # As a crash would: a real SIGKILL, of the fit's whole process group.
         with contextlib.suppress(ProcessLookupError):

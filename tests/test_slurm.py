@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from tests.conftest import timeout
 from tests.test_workflow import BIN, snakemake, workdir
 
 CLUSTER = Path(__file__).parent / "slurm" / "local-slurm.sh"
@@ -78,15 +79,15 @@ def test_workflow_runs_through_slurm_and_matches_a_laptop_run(tmp_path, partitio
     text = text.replace("slurm_partition: your_partition", f"slurm_partition: {partition}")
     profile.write_text(text)
 
-    assert snakemake(laptop, "--configfile", "small.yaml").returncode == 0
+    laptop_run = snakemake(laptop, "--configfile", "small.yaml", step="slurm_laptop")
+    assert laptop_run.returncode == 0, laptop_run.stderr[-3000:]
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
     env.pop("SNAKEMAKE_PROFILE", None)
+    seconds = timeout("slurm_cluster")
     result = subprocess.run(
         [
-            "timeout",
-            "-k",
-            "30",
-            "600",
+            # SIGTERM first, so that Snakemake cancels its jobs; SIGKILL 30 s later
+            *("timeout", "-k", "30", str(seconds)),
             str(BIN / "snakemake"),
             "--workflow-profile",
             "workflow/profiles/slurm",
@@ -101,7 +102,7 @@ def test_workflow_runs_through_slurm_and_matches_a_laptop_run(tmp_path, partitio
         env=env,
         capture_output=True,
         text=True,
-        timeout=700,
+        timeout=seconds + 60,
     )
     assert result.returncode == 0, result.stderr[-3000:]
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import make_pose_table
+from tests.conftest import make_pose_table, timeout
 
 ROOT = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent
@@ -39,14 +39,15 @@ def local_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return env | {"PATH": f"{BIN}{os.pathsep}{env['PATH']}", "SLURM_CONF": os.devnull}
 
 
-def snakemake(cwd: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def snakemake(cwd: Path, *args: str, step: str) -> subprocess.CompletedProcess:
+    """Run Snakemake in ``cwd``; ``step`` names its timeout (``tests.conftest.SLOWEST``)."""
     return subprocess.run(
         [str(BIN / "snakemake"), "--cores", "2", *args],
         cwd=cwd,
         env=local_env(),
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=timeout(step),
     )
 
 
@@ -82,7 +83,7 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
         },
     )
     (cwd / "small.yaml").write_text(yaml.safe_dump(config))
-    result = snakemake(cwd, "--configfile", "small.yaml")
+    result = snakemake(cwd, "--configfile", "small.yaml", step="workflow_default")
     assert result.returncode == 0, result.stderr[-3000:]
     out = cwd / "results" / "killifish"
 
@@ -128,7 +129,9 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
     csv = pd.read_csv(out / "metrics-4d.csv")
     assert list(csv["model"]) == ["pca", "linear", "nonlinear"]
 
-    result = snakemake(cwd, "--configfile", "small.yaml", "--report", "report.html")
+    result = snakemake(
+        cwd, "--configfile", "small.yaml", "--report", "report.html", step="workflow_report"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     html = (cwd / "report.html").read_text()
     assert "reconstruction-4d.html" in html and "comparison-4d.png" in html
@@ -169,7 +172,7 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
         },
     )
     (cwd / "mouse.yaml").write_text(yaml.safe_dump(config))
-    result = snakemake(cwd, "--configfile", "mouse.yaml")
+    result = snakemake(cwd, "--configfile", "mouse.yaml", step="workflow_any_table")
     assert result.returncode == 0, result.stderr[-3000:]
     assert not [*tmp_path.rglob("PWNED*"), *ROOT.glob("PWNED*"), *Path.cwd().glob("PWNED*")]
     assert (cwd / csv).read_bytes() == before  # the input is never modified
@@ -211,7 +214,7 @@ def test_mnist_through_the_same_fit_and_embed_stages(tmp_path):
         },
     }
     (cwd / "mnist.yaml").write_text(yaml.safe_dump(config))
-    result = snakemake(cwd, "--configfile", "mnist.yaml")
+    result = snakemake(cwd, "--configfile", "mnist.yaml", step="workflow_mnist")
     assert result.returncode == 0, result.stderr[-3000:]
     out = cwd / "results" / "mnist"
     for name in (
@@ -249,7 +252,7 @@ def test_mnist_through_the_same_fit_and_embed_stages(tmp_path):
 def test_bad_config_stops_at_start_with_one_line_naming_the_key(tmp_path, config, message):
     cwd = workdir(tmp_path)
     (cwd / "bad.yaml").write_text(yaml.safe_dump(config))
-    result = snakemake(cwd, "--configfile", "bad.yaml", "-n", timeout=120)
+    result = snakemake(cwd, "--configfile", "bad.yaml", "-n", step="workflow_bad_config")
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("killipose: error:")]
     assert lines == [f"killipose: error: {message.format(cwd=cwd.resolve())}"]
