@@ -9,6 +9,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 import yaml
@@ -114,3 +115,9 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path, frames)
     for metrics in (resumed, once):
         metrics.pop("fit_seconds")
     assert resumed == once
+    # Every epoch too: the kept weights may be from an epoch before the kill.
+    resumed, once = (
+        pd.read_csv(d / "history.csv").drop(columns="seconds") for d in (cwd / MODEL, fresh)
+    )
+    pd.testing.assert_frame_equal(resumed, once, check_exact=True)
+    assert list(resumed["epoch"]) == list(range(1, 16))
