@@ -144,7 +144,7 @@ class Clock:
     [
         (0.005, 0.01),  # a linear AE on a small table: saves would cost twice the epochs
         (0.005, 0.0005),  # the same on a fast disk
-        (2.0, 0.05),  # long epochs: saved after every one
+        (2.0, 0.01),  # long epochs: saved after every one
         (0.5, 30.0),  # a very slow disk: saved once
     ],
 )
