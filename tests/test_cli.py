@@ -119,3 +119,18 @@ def test_synth_same_seed_same_file(tmp_path):
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
     main(["synth", str(tmp_path / "c.parquet"), "--frames", "3000", "--seed", "1"])
     assert (tmp_path / "a.parquet").read_bytes() != (tmp_path / "c.parquet").read_bytes()
+
+
+def test_the_workflow_and_commands_without_a_model_start_without_torch():
+    """Snakemake imports killipose to read the workflow, and most jobs need no model:
+    torch and scikit-learn (~5 s) load only when a model is used."""
+    heavy = ("sklearn", "torch")
+    assert set(heavy) <= set(sys.modules)  # the names to look for: this process has them
+    code = (
+        "import sys, killipose, killipose.cli, killipose.config\n"
+        f"print(sorted(set({heavy}) & set(sys.modules)), 'killipose.cli' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout("cli_error")
+    )
+    assert result.stdout.strip() == "[] True", result.stderr
