@@ -7,7 +7,7 @@
 2. Training: linear autoencoder epoch time at full size (1.7M frames) on 1 and 2 threads.
 3. Checkpoints: the share of training time spent saving them (capped by
    ``CHECKPOINT_SHARE``), and the fit with checkpoints against the same fit without,
-   interleaved, median of 3: with thousands of millisecond epochs and with longer ones.
+   interleaved, median of 6: with hundreds of millisecond epochs and with longer ones.
 """
 
 from __future__ import annotations
@@ -117,16 +117,17 @@ def bench_checkpoints(repeats: int = 3) -> None:
         for case, (name, params) in cases.items():
             params = dict(latent_dim=4, device="cpu", **params)
             plain, saved, saving = [], [], []
-            for _ in range(repeats):  # interleaved: machine noise hits both alike
-                start = time.perf_counter()
-                model = models.make(name, **params).fit(X, X_val)
-                plain.append(time.perf_counter() - start)
+            # Interleaved, each first in turn: machine noise and warm caches hit both alike.
+            for with_checkpoints in [False, True] * repeats + [True, False] * repeats:
                 saves.clear()
                 with tempfile.TemporaryDirectory() as tmp:
+                    checkpoint = Path(tmp) / "c.pt" if with_checkpoints else None
                     start = time.perf_counter()
-                    models.make(name, **params).fit(X, X_val, checkpoint=Path(tmp) / "c.pt")
-                    saved.append(time.perf_counter() - start)
-                saving.append(sum(saves) / saved[-1])
+                    model = models.make(name, **params).fit(X, X_val, checkpoint=checkpoint)
+                    seconds = time.perf_counter() - start
+                (saved if with_checkpoints else plain).append(seconds)
+                if with_checkpoints:
+                    saving.append(sum(saves) / seconds)
             epochs, with_, without = len(model.history_), np.median(saved), np.median(plain)
             print(
                 f"checkpoints, {case}: {epochs} epochs of {1000 * without / epochs:.0f} ms, "
