@@ -116,7 +116,7 @@ def bench_checkpoints(repeats: int = 3) -> None:
     try:
         for case, (name, params) in cases.items():
             params = dict(latent_dim=4, device="cpu", **params)
-            plain, saved, saving = [], [], []
+            plain, saved, saving, counts = [], [], [], []
             # Interleaved, each first in turn: machine noise and warm caches hit both alike.
             for with_checkpoints in [False, True] * repeats + [True, False] * repeats:
                 saves.clear()
@@ -128,10 +128,11 @@ def bench_checkpoints(repeats: int = 3) -> None:
                 (saved if with_checkpoints else plain).append(seconds)
                 if with_checkpoints:
                     saving.append(sum(saves) / seconds)
+                    counts.append(len(saves))
             epochs, with_, without = len(model.history_), np.median(saved), np.median(plain)
             print(
                 f"checkpoints, {case}: {epochs} epochs of {1000 * without / epochs:.0f} ms, "
-                f"{len(saves)} saves taking {np.median(saving):.1%} of the fit "
+                f"{np.median(counts):.0f} saves taking {np.median(saving):.1%} of the fit "
                 f"(cap {training.CHECKPOINT_SHARE:.0%}); fit {with_:.2f} s with checkpoints, "
                 f"{without:.2f} s without: ratio {with_ / without:.3f}"
             )
