@@ -11,9 +11,9 @@ from killipose.models.training import TEST_HOOK
 from killipose.synthetic import make_killifish_table
 
 #: Timeouts leave room for a machine this many times slower than the slowest one these
-#: tests were measured on: 2 cores, 2026-11-29, with a third process keeping one busy
-#: (there `import torch` took 3.6 s and a float32 2048x2048 matmul ran at 54 GFLOP/s on
-#: one thread).
+#: tests were measured on: 2 cores on 2026-11-29 (`import torch` took 3.6 s there, and a
+#: float32 2048x2048 matmul ran at 54 GFLOP/s on one thread), with a third process
+#: keeping one core busy.
 SLOWER = 3
 #: The longest each step that a test waits for took there, in seconds, rounded up; each
 #: comment gives the time measured in a whole `pytest -n 2` run beside a process that kept
