@@ -31,7 +31,7 @@ from matplotlib.transforms import IdentityTransform
 from tqdm import tqdm
 
 from killipose.errors import InputError
-from killipose.io import atomic_path
+from killipose.files import atomic_path
 
 DPI = 100
 #: H.264 encodes 16x16 macro blocks; a frame whose sides are multiples of 16 is encoded

@@ -14,14 +14,8 @@ import numpy as np
 import pandas as pd
 
 from killipose.errors import InputError
-from killipose.io import (
-    FRAME_COUNT,
-    TIMESTAMP,
-    keypoint_names,
-    read_json,
-    write_json,
-    write_parquet,
-)
+from killipose.files import read_json, write_json, write_parquet
+from killipose.io import FRAME_COUNT, TIMESTAMP, keypoint_names
 from killipose.split import SPLITS, block_split
 
 #: Columns of a cleaned table that are not features (``label`` only for labelled data).

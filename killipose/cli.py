@@ -26,7 +26,8 @@ from killipose.figures import (
     plot_missing_data,
     plot_model_comparison,
 )
-from killipose.io import keypoint_names, read_json, read_table, write_parquet
+from killipose.files import read_json, write_parquet
+from killipose.io import keypoint_names, read_table
 from killipose.mnist import MIRROR, fetch_mnist, load_mnist, mnist_table
 from killipose.mnist_figures import (
     example_digits,

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from killipose.io import atomic_path
+from killipose.files import atomic_path
 
 mpl.rcParams.update(
     {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from killipose.cleaning import CleanTable
-from killipose.io import atomic_path, write_json
+from killipose.files import atomic_path, write_json
 from killipose.metrics import pose_metrics, reconstruction_metrics
 from killipose.models import LatentModel, make
 from killipose.models.autoencoder import SupervisedAutoencoder

@@ -18,7 +18,7 @@ import imageio_ffmpeg
 import pandas as pd
 
 from killipose.figures import MODEL_LABELS
-from killipose.io import atomic_path
+from killipose.files import atomic_path
 
 _STYLE = """<style>
 body{font-family:system-ui,sans-serif;font-size:13px;margin:1em;color:#222}

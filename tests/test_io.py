@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from killipose import InputError, read_table
-from killipose.io import atomic_path, keypoint_names
+from killipose.files import atomic_path
+from killipose.io import keypoint_names
 
 
 def test_reads_csv_and_parquet_the_same(tmp_path, pose_table):

@@ -11,7 +11,7 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from killipose.errors import InputError
-from killipose.io import atomic_path
+from killipose.files import atomic_path
 
 FORMAT = "killipose-model/1"
 

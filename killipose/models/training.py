@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from killipose.errors import InputError
-from killipose.io import atomic_path
+from killipose.files import atomic_path
 
 log = logging.getLogger("killipose")
 #: The learning rate decays to this fraction of its peak by the last step.
