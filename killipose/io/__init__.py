@@ -27,9 +27,11 @@ from killipose.io.wide import FRAME_COUNT, TIMESTAMP, keypoint_names, table_colu
 
 #: Reader modules, in the order their sniffers are tried: specific formats first, the
 #: wide table (which takes any CSV or Parquet) last.
-_FORMAT_MODULES = ("wide",)
+_FORMAT_MODULES = ("nwb", "deeplabcut", "sleap", "wide")
 for _module in _FORMAT_MODULES:
     importlib.import_module(f"killipose.io.{_module}")
+# The wide module registered first (imported above for its names); try it last.
+FORMATS["wide"] = FORMATS.pop("wide")
 
 __all__ = [
     "CONFIDENCE",
