@@ -36,9 +36,14 @@ SLOWEST = {
 }
 
 
+#: No step is called hung sooner than this: a step of seconds took over 30 s (10x its
+#: time) in a CI run beside four other test runs on 2 cores (load average 8).
+MIN_TIMEOUT = 120
+
+
 def timeout(step: str) -> int:
     """Seconds to wait for ``step`` (a key of ``SLOWEST``) before calling it hung."""
-    return math.ceil(SLOWER * SLOWEST[step])
+    return max(MIN_TIMEOUT, math.ceil(SLOWER * SLOWEST[step]))
 
 
 def hook_env(**settings) -> dict[str, str]:
