@@ -15,11 +15,18 @@ import pandas as pd
 
 from killipose.errors import InputError
 from killipose.files import read_json, write_json, write_parquet
-from killipose.io import FRAME_COUNT, TIMESTAMP, keypoint_names
+from killipose.io import CONFIDENCE, FRAME_COUNT, TIMESTAMP, keypoint_names
+from killipose.posture import CENTROID, body_axis, egocentric, to_arena
 from killipose.split import SPLITS, block_split
 
-#: Columns of a cleaned table that are not features (``label`` only for labelled data).
-META_COLUMNS = ("frame", "time_s", "split", "valid", "label")
+#: Where an egocentric table keeps what :func:`killipose.posture.egocentric` took out of
+#: each frame: the origin in arena pixels and the heading in radians.
+POSE_COLUMNS = ("origin_x", "origin_y", "heading")
+#: Columns of a cleaned table that are not features (``label`` only for labelled data,
+#: the :data:`POSE_COLUMNS` only in the egocentric frame).
+META_COLUMNS = ("frame", "time_s", "split", "valid", "label", *POSE_COLUMNS)
+#: The coordinate frames :func:`clean_table` can put the keypoints in.
+FRAMES = ("world", "egocentric")
 MIN_FRAMES_PER_SPLIT = 10
 
 
@@ -32,9 +39,10 @@ class CleanTable:
     frame
         One row per frame, in frame order: ``frame`` (the row's number in the input
         table, from 0), ``time_s`` (seconds since the first frame), ``split``
-        (train/val/test), ``valid`` (usable for fitting),
-        then the feature columns ``x_<kp>``/``y_<kp>`` in normalised units (z-scores; NaN
-        where the frame is not valid).
+        (train/val/test), ``valid`` (usable for fitting), in the egocentric frame
+        ``origin_x``, ``origin_y`` (arena pixels) and ``heading`` (radians) of the body
+        frame, then the feature columns ``x_<kp>``/``y_<kp>`` in normalised units
+        (z-scores; NaN where the frame is not valid).
     stats
         Per-feature ``mean`` and ``std`` in pixels, from the valid training frames.
     report
@@ -52,8 +60,13 @@ class CleanTable:
 
     @property
     def meta(self) -> list[str]:
-        """The non-feature columns present (frame, time_s, split, valid, label)."""
+        """The non-feature columns present (frame, time_s, split, valid, label, pose)."""
         return [c for c in META_COLUMNS if c in self.frame.columns]
+
+    @property
+    def is_egocentric(self) -> bool:
+        """Whether the features are postures in the body frame (see :func:`clean_table`)."""
+        return POSE_COLUMNS[-1] in self.frame.columns
 
     def labels(self, split: str | None = None) -> np.ndarray:
         """Labels of the valid rows of one split (or all), for labelled data."""
@@ -80,8 +93,36 @@ class CleanTable:
         return self.frame.loc[rows, self.features].to_numpy(np.float32)
 
     def to_pixels(self, X: np.ndarray) -> np.ndarray:
-        """Undo the normalisation: normalised units -> pixels."""
+        """Undo the normalisation: normalised units -> pixels (posture pixels if egocentric)."""
         return X * self.stats["std"].to_numpy() + self.stats["mean"].to_numpy()
+
+    def to_arena(self, pixels: np.ndarray, rows) -> np.ndarray:
+        """Pixels of the frames ``rows`` (from :meth:`to_pixels`) back in the arena.
+
+        Parameters
+        ----------
+        pixels
+            ``(frames, features)`` or ``(frames, keypoints, 2)`` pixels, one frame per row
+            of ``rows``: the table's own frames or a model's reconstruction of them.
+        rows
+            Which rows of :attr:`frame` the pixels belong to, by position: a boolean mask
+            over all rows (such as ``frame["valid"]``, the rows of :meth:`matrix`), integer
+            positions, or a slice.
+
+        Returns
+        -------
+        float64 arena pixels, the shape of ``pixels``. In the world frame, ``pixels`` as
+        they are; in the egocentric frame, rotated by each frame's ``heading`` and moved
+        to its ``origin_x``, ``origin_y`` (NaN where the frame had no body frame).
+        """
+        pixels = np.asarray(pixels, dtype=np.float64)
+        if not self.is_egocentric:
+            return pixels
+        pose = self.frame[list(POSE_COLUMNS)].to_numpy(np.float64)[rows]
+        if len(pose) != len(pixels):
+            raise ValueError(f"{len(pixels)} frames of pixels for {len(pose)} rows")
+        arena = to_arena(pixels.reshape(len(pixels), -1, 2), pose[:, :2], pose[:, 2])
+        return arena.reshape(pixels.shape)
 
     def save(self, outdir: str | os.PathLike) -> None:
         """Write ``outdir/table.parquet`` and ``outdir/report.json``."""
@@ -111,17 +152,23 @@ def clean_table(
     keypoints: list[str] | None = None,
     fps: float | None = None,
     fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    min_confidence: float | None = None,
+    frame: str = "world",
+    origin: str = CENTROID,
+    axis: tuple[str, str] | None = None,
 ) -> CleanTable:
     """Clean a keypoint table read by :func:`killipose.read_table`.
 
     Steps, in order: (0) put rows in frame order and drop duplicated frames (see Notes);
-    (1) set non-finite values to NaN; (2) drop keypoints whose ``x`` or
+    (1) set non-finite values to NaN, and points whose ``confidence_<kp>`` is below
+    ``min_confidence`` too; (2) drop keypoints whose ``x`` or
     ``y`` column is NaN in more than ``max_nan_fraction`` of frames (all-NaN ones always);
     (3) remove single-frame jumps: a keypoint more than ``max_jump`` pixels away from
     both the frame before and after is set to NaN; (4) fill gaps of at most ``max_gap``
-    frames by linear interpolation; (5) mark frames that still have a NaN as not valid;
-    (6) split rows into contiguous train/val/test blocks; (7) z-score each column with the
-    mean and standard deviation of the valid training frames.
+    frames by linear interpolation; (4b) with ``frame="egocentric"``, translate and rotate
+    each frame into the body frame (see Notes); (5) mark frames that still have a NaN as
+    not valid; (6) split rows into contiguous train/val/test blocks; (7) z-score each
+    column with the mean and standard deviation of the valid training frames.
 
     Parameters
     ----------
@@ -139,6 +186,22 @@ def clean_table(
         Frame rate; ``None`` estimates it from ``frame_timestamp`` (seconds).
     fractions
         Train/val/test shares of the rows.
+    min_confidence
+        Points whose tracker confidence (``confidence_<kp>`` column) is below this become
+        missing before jumps and gaps are handled; ``None`` takes the format's default
+        from ``table.attrs["confidence"]`` (0.6 for DeepLabCut and Lightning Pose
+        likelihoods, none for SLEAP scores), 0 keeps every point. Ignored when the table
+        has no confidence columns.
+    frame
+        ``"world"``: keypoints as tracked, in arena pixels. ``"egocentric"``: each frame
+        moved so that ``origin`` is at (0, 0) and rotated so that ``axis`` points along
+        +x, as keypoint-MoSeq and VAME do; the features are then the posture alone.
+    origin
+        ``"centroid"`` (the mean of the kept keypoints) or a kept keypoint's name.
+    axis
+        Two kept keypoints (or ``"centroid"``) ``(from, to)`` whose vector is turned to
+        +x; ``None``: from ``origin`` to the first kept keypoint (the head in body order).
+        See :func:`killipose.posture.egocentric`.
 
     Returns
     -------
@@ -163,7 +226,17 @@ def clean_table(
     table, the output (8 bytes per feature and frame, plus ``frame``, ``time_s``,
     ``split``, ``valid``) and a few column-sized arrays; ``benchmarks/clean_memory.py``
     measures it (5 GB for 17M frames).
+
+    Egocentric frame: the body frame is set after gaps are filled, on the kept keypoints
+    in pixels, so it uses repaired points; a frame still missing a reference point is
+    not valid. What it removes is kept in ``origin_x``, ``origin_y`` (arena pixels, NaN
+    where undefined) and ``heading`` (radians from +x towards +y, y growing downwards as
+    in the image); :meth:`CleanTable.to_arena` puts any pixels of the table's frames,
+    such as a model's reconstruction, back in the arena. Pixel errors are the same in
+    both frames, as the rotation keeps distances.
     """
+    if frame not in FRAMES:
+        raise InputError(f"clean.frame must be one of {', '.join(FRAMES)}, got {frame!r}")
     if not 0 <= max_nan_fraction <= 1:
         raise InputError(f"clean.max_nan_fraction must be in [0, 1], got {max_nan_fraction}")
     if max_gap < 0:
@@ -180,7 +253,10 @@ def clean_table(
         )
     if not keypoints:
         raise InputError("no keypoint columns (expected x_<name> and y_<name> pairs)")
-    columns = [f"{axis}_{k}" for k in keypoints for axis in "xy"]
+    if frame == "egocentric":
+        body_axis(keypoints, origin, axis)  # bad names stop here, before any work
+    columns = [f"{a}_{k}" for k in keypoints for a in "xy"]
+    threshold, confidence_report = _confidence_threshold(table, keypoints, min_confidence)
     rows, row_report = _repair_rows(table, columns)
     n = len(table) if rows is None else len(rows)
     if n == 0:
@@ -195,7 +271,12 @@ def clean_table(
             "max_gap": max_gap,
             "max_jump_px": max_jump,
             "split_fractions": list(fractions),
+            "min_confidence": threshold,
+            "frame": frame,
+            "origin": origin if frame == "egocentric" else None,
+            "axis": (list(axis) if axis is not None else None) if frame == "egocentric" else None,
         },
+        "confidence": confidence_report,
     }
     steps: list[dict] = []
     if report["read"]:
@@ -209,8 +290,22 @@ def clean_table(
     for j, c in enumerate(columns):
         column = _in_row_order(table, c, rows)
         non_finite[j] = np.isinf(column).sum()
-        nan_fraction[j] = (~np.isfinite(column)).mean()
+        missing = ~np.isfinite(column)
+        if threshold is not None:
+            missing |= _low_confidence(table, c[2:], rows, threshold)
+        nan_fraction[j] = missing.mean()
     steps.append({"step": "set non-finite values to NaN", "values_changed": int(non_finite.sum())})
+    if threshold is not None:
+        masked = {k: int(_low_confidence(table, k, rows, threshold).sum()) for k in keypoints}
+        confidence_report["masked_per_keypoint"] = masked
+        confidence_report["masked_points"] = sum(masked.values())
+        steps.append(
+            {
+                "step": f"set points with confidence < {threshold:g} missing",
+                "points_masked": sum(masked.values()),
+                "per_keypoint": masked,
+            }
+        )
 
     report["nan_fraction"] = {
         c: round(float(f), 6) for c, f in zip(columns, nan_fraction, strict=True)
@@ -227,7 +322,14 @@ def clean_table(
         raise InputError(
             "every keypoint is missing in more than max_nan_fraction of frames; nothing to fit"
         )
-    columns = [f"{axis}_{k}" for k in kept for axis in "xy"]
+    if frame == "egocentric":
+        for key, name in [("clean.origin", origin)] + [("clean.axis", k) for k in axis or ()]:
+            if name in dropped:
+                raise InputError(
+                    f"{key}: keypoint {name!r} was dropped ({dropped[name]}); "
+                    f"use a kept one: {', '.join(kept)}, or {CENTROID!r}"
+                )
+    columns = [f"{a}_{k}" for k in kept for a in "xy"]
     report["dropped_columns"] = {f"{a}_{k}": why for k, why in dropped.items() for a in "xy"}
     steps.append({"step": "drop mostly-missing keypoints", "dropped": list(dropped)})
 
@@ -240,6 +342,8 @@ def clean_table(
         infinite = np.isinf(column)
         column[infinite] = np.nan
         had_non_finite |= infinite
+        if threshold is not None:
+            column[_low_confidence(table, c[2:], rows, threshold)] = np.nan
 
     had_jump = np.zeros(n, dtype=bool)
     per_keypoint = {}
@@ -271,6 +375,22 @@ def clean_table(
             "values_filled": values_filled,
         }
     )
+
+    pose_columns = {}
+    if frame == "egocentric":
+        # A (frames, keypoints, 2) view of the column-major matrix, turned in place.
+        xy = values.T.reshape(len(kept), 2, n).transpose(2, 0, 1)
+        _, position, heading = egocentric(xy, kept, origin, axis, out=xy)
+        without = int(np.isnan(heading).sum())
+        pose_columns = dict(zip(POSE_COLUMNS, (*position.T, heading), strict=True))
+        steps.append(
+            {
+                "step": "rotate each frame to the body frame (egocentric)",
+                "origin": origin,
+                "axis": list(body_axis(kept, origin, axis)),
+                "frames_without_body_frame": without,
+            }
+        )
 
     valid = np.ones(n, dtype=bool)
     for j in range(values.shape[1]):
@@ -333,8 +453,9 @@ def clean_table(
     time_s, fps_est, report["time_axis"] = _time_axis(table, rows, fps)
     frame_no = np.arange(n) if rows is None else rows
     meta = {"frame": frame_no, "time_s": time_s, "split": split, "valid": valid}
+    meta |= pose_columns
     # copy=False: the feature columns are the matrix above, not a second copy of it.
-    frame = pd.DataFrame(meta | {c: values[:, j] for j, c in enumerate(columns)}, copy=False)
+    table_out = pd.DataFrame(meta | {c: values[:, j] for j, c in enumerate(columns)}, copy=False)
     stats = pd.DataFrame({"mean": mean, "std": std}, index=columns)
     report.update(
         {
@@ -348,7 +469,39 @@ def clean_table(
             "steps": steps,
         }
     )
-    return CleanTable(frame=frame, stats=stats, report=report)
+    return CleanTable(frame=table_out, stats=stats, report=report)
+
+
+def _confidence_threshold(
+    table: pd.DataFrame, keypoints: list[str], min_confidence: float | None
+) -> tuple[float | None, dict | None]:
+    """The confidence threshold to apply (``None``: none) and the report's entry for it."""
+    has = [k for k in keypoints if f"{CONFIDENCE}{k}" in table.columns]
+    given = table.attrs.get("confidence") or {}
+    if min_confidence is not None and not (np.isfinite(min_confidence) and min_confidence >= 0):
+        raise InputError(f"clean.min_confidence must be a number >= 0, got {min_confidence}")
+    if not has:
+        return None, None
+    threshold = given.get("default_min") if min_confidence is None else float(min_confidence)
+    report = {
+        "kind": given.get("kind"),
+        "keypoints_with_confidence": len(has),
+        "min_confidence": threshold,
+        "threshold_from": "the format's default" if min_confidence is None else "given",
+    }
+    return (threshold if threshold else None), report
+
+
+def _low_confidence(
+    table: pd.DataFrame, keypoint: str, rows: np.ndarray | None, threshold: float
+) -> np.ndarray:
+    """Rows (in repaired order) where the keypoint's confidence is below ``threshold``."""
+    name = f"{CONFIDENCE}{keypoint}"
+    if name not in table.columns:
+        return np.zeros(len(table) if rows is None else len(rows), dtype=bool)
+    confidence = _in_row_order(table, name, rows)
+    with np.errstate(invalid="ignore"):
+        return confidence < threshold
 
 
 def _single_frame_jumps(x: np.ndarray, y: np.ndarray, max_jump: float) -> np.ndarray:

@@ -27,7 +27,8 @@ from killipose.figures import (
     plot_model_comparison,
 )
 from killipose.files import read_json, write_parquet
-from killipose.io import keypoint_names, read_table
+from killipose.io import format_names, keypoint_names, read_table
+from killipose.io.describe import describe_file
 from killipose.mnist import MIRROR, fetch_mnist, load_mnist, mnist_table
 from killipose.mnist_figures import (
     example_digits,
@@ -45,6 +46,7 @@ log = logging.getLogger("killipose")
 EXAMPLES = {
     "synth": "killipose synth results/killifish/synthetic.parquet --frames 1726812 --seed 0",
     "clean": "killipose clean data/fish.csv results/fish/clean --max-gap 10",
+    "info": "killipose info data/mouse-DLC_resnet50.h5",
     "prepare-mnist": "killipose prepare-mnist data/mnist results/mnist/clean",
     "fetch-mnist": "killipose fetch-mnist data/mnist",
     "qc": "killipose qc data/fish.csv results/fish/clean results/fish/figures/qc-missing.png",
@@ -97,7 +99,7 @@ def cmd_synth(args) -> None:
 
 
 def cmd_clean(args) -> None:
-    table = read_table(args.table)
+    table = read_table(args.table, args.format, args.individual)
     keypoints = None if args.keypoints in (None, "auto") else args.keypoints.split(",")
     try:
         clean = clean_table(
@@ -107,6 +109,10 @@ def cmd_clean(args) -> None:
             max_jump=args.max_jump,
             keypoints=keypoints,
             fps=args.fps,
+            min_confidence=_min_confidence(args.min_confidence),
+            frame=args.frame,
+            origin=args.origin,
+            axis=tuple(args.axis.split(",")) if args.axis else None,
         )
     except InputError as err:
         raise InputError(f"{args.table}: {err}") from None
@@ -121,6 +127,20 @@ def cmd_clean(args) -> None:
     )
 
 
+def _min_confidence(value: str) -> float | None:
+    """``--min-confidence``: ``auto`` (the format's default) or a number >= 0."""
+    if value == "auto":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError(f"--min-confidence takes auto or a number, got {value!r}") from None
+
+
+def cmd_info(args) -> None:
+    print(describe_file(args.file, args.format))
+
+
 def cmd_prepare_mnist(args) -> None:
     mnist_table(load_mnist(args.folder, seed=args.seed)).save(args.outdir)
 
@@ -131,7 +151,7 @@ def cmd_fetch_mnist(args) -> None:
 
 def cmd_qc(args) -> None:
     clean = load_clean(args.cleandir)
-    raw = read_table(args.table)
+    raw = read_table(args.table, args.format, args.individual)
     # The cleaned rows in frame order (cleaning may sort rows and drop duplicates).
     raw = raw.iloc[clean.frame["frame"].to_numpy()]
     plot_missing_data(
@@ -281,6 +301,12 @@ def cmd_video_page(args) -> None:
     write_video_page(args.video, args.out, args.title)
 
 
+def add_read_options(p: argparse.ArgumentParser) -> None:
+    """``--format`` and ``--individual``, for commands that read the user's pose file."""
+    p.add_argument("--format", default="auto", help=f"one of {', '.join(format_names())}")
+    p.add_argument("--individual", help="which animal of a multi-animal file")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="killipose", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
@@ -311,6 +337,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-jump", type=float, default=30.0, help="pixels per frame")
     p.add_argument("--keypoints", default="auto", help="comma-separated, or auto")
     p.add_argument("--fps", type=float, default=None, help="default: from frame_timestamp")
+    add_read_options(p)
+    p.add_argument(
+        "--min-confidence",
+        default="auto",
+        help="points the tracker scored below this become missing (auto: the format's "
+        "default, 0.6 for DeepLabCut and Lightning Pose, none for SLEAP)",
+    )
+    p.add_argument(
+        "--frame",
+        choices=["world", "egocentric"],
+        default="world",
+        help="egocentric: centre each frame on --origin and turn --axis to +x",
+    )
+    p.add_argument("--origin", default="centroid", help="centroid or a keypoint (egocentric)")
+    p.add_argument("--axis", help="FROM,TO keypoints (egocentric; default: origin to first)")
+
+    p = add("info", cmd_info, "Say what a pose file holds (format, frames, keypoints, animals).")
+    p.add_argument("file", type=Path)
+    p.add_argument("--format", default="auto", help=f"one of {', '.join(format_names())}")
 
     p = add("prepare-mnist", cmd_prepare_mnist, "MNIST IDX files as a table for fitting (OUTDIR).")
     p.add_argument("folder", type=Path)
@@ -326,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("table", type=Path)
     p.add_argument("cleandir", type=Path)
     p.add_argument("out", type=Path)
+    add_read_options(p)
 
     p = add("fit", cmd_fit, "Fit one model; write model.pt, metrics.json, history.csv to OUTDIR.")
     p.add_argument("cleandir", type=Path)
@@ -446,5 +492,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> None:
+    """The ``killipose`` command: :func:`main`, then exit with its status.
+
+    After an error the process ends at once (``os._exit``) instead of tearing down the
+    interpreter: native thread pools (pyarrow's CSV reader, torch) still winding down at
+    teardown could otherwise abort it (``terminate called without an active
+    exception``, status 134) after the one-line error was printed.
+    """
+    status = main()
+    if status:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

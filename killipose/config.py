@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 from killipose.errors import InputError
-from killipose.io import keypoint_names, table_columns
+from killipose.io import keypoints_in
 
 #: Keys a dataset may set for itself; anything else comes from the top level.
 DATASET_OVERRIDES = ("models", "latent_dims", "clean", "animation", "train", "model_params")
@@ -125,14 +125,15 @@ def check_paths(config: dict, root: str | os.PathLike = ".") -> None:
             raise InputError(f"{where}: is a folder{relative}, expected a CSV or Parquet file")
         elif not path.exists() and "synthetic" not in ds:
             raise InputError(f"{where}: no such file{relative}")
-        elif path.exists() and ds.get("keypoints", "auto") == "auto":
+        elif path.exists():
             try:
-                keypoints = keypoint_names(table_columns(path))
+                keypoints = keypoints_in(path, ds.get("format", "auto"), ds.get("individual"))
             except InputError as err:
                 raise InputError(f"{where}: {err}") from None
             if not keypoints:
                 raise InputError(f"{where}: no x_<name>/y_<name> columns in its header")
-            _check_latent_dims(config, name, keypoints)
+            if ds.get("keypoints", "auto") == "auto":
+                _check_latent_dims(config, name, keypoints)
 
 
 def _check_latent_dims(config: dict, name: str, keypoints: list[str]) -> None:
@@ -162,8 +163,9 @@ def datasets_of_kind(config: dict, kind: str) -> list[str]:
 def dataset_settings(config: dict, name: str) -> dict:
     """The settings of one dataset, with the top-level defaults filled in.
 
-    Adds ``keypoints_arg``, ``fps_arg`` and ``animation_fps_arg``: the values as the
-    ``killipose`` command line takes them.
+    Adds ``keypoints_arg``, ``fps_arg``, ``animation_fps_arg``, ``read_args`` (format and
+    individual) and ``clean_args`` (confidence and frame): the values as the ``killipose``
+    command line takes them.
     """
     ds = dict(config["datasets"][name])
     for key in DATASET_OVERRIDES:
@@ -174,6 +176,16 @@ def dataset_settings(config: dict, name: str) -> dict:
     keypoints = ds.get("keypoints", "auto")
     ds["keypoints_arg"] = keypoints if keypoints == "auto" else ",".join(keypoints)
     ds["fps_arg"] = f"--fps {ds['fps']}" if "fps" in ds else ""
+    read = ["--format", ds.get("format", "auto")]
+    if "individual" in ds:
+        read += ["--individual", ds["individual"]]
+    ds["read_args"] = shlex.join(read)
+    clean = ds["clean"]
+    options = ["--min-confidence", str(clean.get("min_confidence", "auto"))]
+    options += ["--frame", clean.get("frame", "world"), "--origin", clean.get("origin", "centroid")]
+    if "axis" in clean:
+        options += ["--axis", ",".join(clean["axis"])]
+    ds["clean_args"] = shlex.join(options)
     fps = ds["animation"].get("fps")
     ds["animation_fps_arg"] = f"--fps {fps}" if fps else ""
     ds["animation"].setdefault("start", 0)

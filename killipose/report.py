@@ -92,6 +92,14 @@ def write_cleaning_summary(report: dict, path: str | os.PathLike, source: str) -
             "why dropped": report["dropped_columns"],
         }
     )
+    masked = (report.get("confidence") or {}).get("masked_per_keypoint")
+    if masked:
+        threshold = report["confidence"]["min_confidence"]
+        columns.insert(
+            1,
+            f"confidence < {threshold:g} (points set missing)",
+            {c: f"{masked.get(c[2:], 0):,}" for c in report["nan_fraction"]},
+        )
     params = report["parameters"]
     synthetic = report.get("synthetic")
     origin = (
@@ -104,7 +112,14 @@ def write_cleaning_summary(report: dict, path: str | os.PathLike, source: str) -
     body = (
         f"{origin}<p class='note'>Input: <code>{html.escape(source)}</code>. Parameters: "
         f"max_nan_fraction {params['max_nan_fraction']}, max_gap {params['max_gap']} frames, "
-        f"max_jump {params['max_jump_px']} px. Kept columns are z-scored with the mean and "
+        f"max_jump {params['max_jump_px']} px"
+        + (
+            f", min_confidence {params['min_confidence']:g}"
+            if params.get("min_confidence") is not None
+            else ""
+        )
+        + (f", frame {params['frame']}" if params.get("frame") else "")
+        + ". Kept columns are z-scored with the mean and "
         "standard deviation of the usable training frames shown here.</p>"
         + _table(overview, "Frames")
         + _table(columns, "Columns")

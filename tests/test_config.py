@@ -112,7 +112,16 @@ def test_dataset_settings_fill_in_the_defaults():
     ds = dataset_settings(config, "killifish")
     assert ds["latent_dims"] == [2, 8]
     assert ds["models"] == ["pca", "linear", "nonlinear"]
-    assert ds["clean"] == {"max_nan_fraction": 0.5, "max_gap": 3, "max_jump": 30.0}
+    assert ds["clean"] == {
+        "max_nan_fraction": 0.5,
+        "max_gap": 3,
+        "max_jump": 30.0,
+        "min_confidence": "auto",
+        "frame": "world",
+        "origin": "centroid",
+    }
+    assert ds["clean_args"] == "--min-confidence auto --frame world --origin centroid"
+    assert ds["read_args"] == "--format auto"
 
 
 NAME_RULE = (
@@ -133,7 +142,7 @@ NAME_RULE = (
         (
             {"clean": {"max_gapp": 3}},
             "config: clean: Additional properties are not allowed ('max_gapp' was unexpected) "
-            "(allowed: max_gap, max_jump, max_nan_fraction)",
+            "(allowed: axis, frame, max_gap, max_jump, max_nan_fraction, min_confidence, origin)",
         ),
         (
             {"animation": {"frame": 100}},

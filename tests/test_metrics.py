@@ -34,3 +34,18 @@ def test_pose_metrics_in_pixels(pose_table):
     distance = np.linalg.norm(px - rebuilt, axis=2).mean(axis=0)
     assert list(m["test_error_px"]) == ["head", "body", "tail"]
     np.testing.assert_allclose(list(m["test_error_px"].values()), distance, rtol=1e-3)
+
+
+def test_pose_metrics_of_an_egocentric_table_are_arena_pixels(pose_table):
+    """The rotation keeps distances: errors in the body frame are the errors in the arena."""
+    clean = clean_table(pose_table, frame="egocentric")
+    coarse = models.make("pca", latent_dim=1).fit(clean.matrix("train"))
+    m = pose_metrics(coarse, clean)
+    X = clean.matrix("test")
+    rows = (clean.frame["valid"] & (clean.frame["split"] == "test")).to_numpy()
+    arena = clean.to_arena(clean.to_pixels(X), rows).reshape(len(X), 3, 2)
+    rebuilt = clean.to_pixels(coarse.inverse_transform(coarse.transform(X)))
+    rebuilt = clean.to_arena(rebuilt, rows).reshape(len(X), 3, 2)
+    assert m["test_rmse_px"] == pytest.approx(np.sqrt(np.mean((arena - rebuilt) ** 2)), rel=1e-4)
+    distance = np.linalg.norm(arena - rebuilt, axis=2).mean(axis=0)
+    np.testing.assert_allclose(list(m["test_error_px"].values()), distance, rtol=1e-3)

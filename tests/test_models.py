@@ -4,7 +4,7 @@ import torch
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 
-from killipose import InputError, models
+from killipose import InputError, clean_table, models
 
 
 def gaussian(n=4000, seed=0):
@@ -217,3 +217,14 @@ def test_supervised_autoencoder_needs_and_uses_labels():
     model.fit(X[:700], X[700:], y=y[:700], y_val=y[700:])
     assert model.accuracy(X[700:], y[700:]) > 0.9
     assert model.get_params()["hidden"] == ()
+
+
+def test_fold_design_on_egocentric_postures(fish):
+    """Posture has no spread along the removed position and heading; whitening must not
+    blow the rounding noise there up into the network's input."""
+    clean = clean_table(fish, frame="egocentric")
+    X, X_val, X_test = (clean.matrix(s) for s in ("train", "val", "test"))
+    pca = models.make("pca", latent_dim=4).fit(X)
+    fold = models.make("nonlinear", latent_dim=4, hidden=(16, 16), epochs=3, device="cpu")
+    fold.fit(X, X_val)
+    assert fold.score(X_test) < 1.5 * pca.score(X_test)

@@ -258,3 +258,43 @@ def test_bad_config_stops_at_start_with_one_line_naming_the_key(tmp_path, config
     assert lines == [f"killipose: error: {message.format(cwd=cwd.resolve())}"]
     assert "Traceback" not in result.stderr and "Error" not in result.stderr
     assert not (cwd / "results").exists()
+
+
+def readme_config(name: str) -> dict:
+    """The README's YAML block that starts with ``# <name>``."""
+    text = (ROOT / "README.md").read_text()
+    block = next(b for b in text.split("```yaml\n")[1:] if b.startswith(f"# {name}\n"))
+    return yaml.safe_load(block.split("```")[0])
+
+
+@pytest.mark.slow
+def test_a_real_tracker_file_runs_through_the_workflow_to_the_report(tmp_path):
+    """DeepLabCut's own open-field predictions (H5) with the README's config, posture only."""
+    cwd = workdir(tmp_path)
+    config = readme_config("mouse.yaml")
+    source = Path(config["datasets"]["mouse"]["path"])
+    (cwd / source).parent.mkdir(parents=True)
+    shutil.copy(ROOT / source, cwd / source)
+    before = (cwd / source).read_bytes()
+    # Plumbing, not science: short fits.
+    (cwd / "mouse.yaml").write_text(yaml.safe_dump(config))
+    (cwd / "short.yaml").write_text(yaml.safe_dump(SMALL))
+    args = ("--configfile", "mouse.yaml", "short.yaml")
+    result = snakemake(cwd, *args, step="workflow_tracker_file")
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = snakemake(cwd, *args, "--report", "report.html", step="workflow_report")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (cwd / source).read_bytes() == before
+    report = json.loads((cwd / "results/mouse/clean/report.json").read_text())
+    assert report["read"] == {"format": "deeplabcut", "individual": "animal", "individuals": 1}
+    assert report["confidence"]["min_confidence"] == 0.6
+    assert report["features"] == [
+        f"{a}_{k}" for k in ("snout", "leftear", "rightear", "tailbase") for a in "xy"
+    ]
+    table = pd.read_parquet(cwd / "results/mouse/clean/table.parquet")
+    assert {"origin_x", "origin_y", "heading"} <= set(table.columns)
+    for model in ("pca", "linear", "nonlinear"):
+        metrics = json.loads((cwd / f"results/mouse/models/{model}-4d/metrics.json").read_text())
+        assert set(metrics["test_error_px"]) == {"snout", "leftear", "rightear", "tailbase"}
+    assert (cwd / "results/mouse/animations/reconstruction-4d.mp4").stat().st_size > 10_000
+    assert (cwd / "report.html").stat().st_size > 100_000

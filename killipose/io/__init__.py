@@ -43,6 +43,7 @@ __all__ = [
     "detect",
     "format_names",
     "keypoint_names",
+    "keypoints_in",
     "read_poses",
     "read_table",
     "register",
@@ -139,3 +140,21 @@ def read_table(
         raise InputError(f"{path}: a {fmt.label} has one animal; leave individual unset")
     result.attrs.setdefault("read", {})["format"] = fmt.name
     return result
+
+
+def keypoints_in(
+    path: str | os.PathLike, format: str = "auto", individual: str | None = None
+) -> list[str]:
+    """The keypoint names of a file, checking that ``individual`` fits it.
+
+    Cheap on a large wide table (its header alone); a tracker's file is read whole.
+    """
+    path = Path(path)
+    fmt = detect(path, format)
+    if fmt.keypoints is not None:
+        if individual is not None:
+            raise InputError(f"{path}: a {fmt.label} has one animal; leave individual unset")
+        return fmt.keypoints(path)
+    poses = read_poses(path, fmt.name)
+    poses.individual_index(individual, path)
+    return poses.keypoints

@@ -48,6 +48,9 @@ class Format:
         The pip extra that installs what it needs (``killipose[<extra>]``), if any.
     needs
         The modules that extra provides; checked before sniffing or reading.
+    keypoints
+        ``keypoints(path) -> names`` from the header alone, for a format whose files may be
+        too large to read when the workflow starts; ``None``: the file is read.
     """
 
     name: str
@@ -57,6 +60,7 @@ class Format:
     read: Callable[[Path], Poses | pd.DataFrame]
     extra: str | None = None
     needs: tuple[str, ...] = ()
+    keypoints: Callable[[Path], list[str]] | None = None
 
     def matches(self, path: Path) -> bool:
         """Whether ``path``'s name ends with one of this format's suffixes."""

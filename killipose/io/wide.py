@@ -72,6 +72,7 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     suffixes = [s.lower() for s in path.suffixes]
     bad_lines: list[str] = []
     read_info: dict = {}
+    _check_header(path)
     try:
         if suffixes and suffixes[-1] in (".parquet", ".pq"):
             arrow = pq.read_table(path)
@@ -133,6 +134,25 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
             table[column] = _as_float(table[column], path, column)
     table.attrs["read"] = read_info
     return table
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a table whose header has no keypoint columns before reading its rows.
+
+    Cheap on any size, and no reader thread is started for a file that will be refused.
+    A header that cannot be read, or has repeated names, is left to the full read, which
+    names the problem.
+    """
+    try:
+        names = table_columns(path)
+    except InputError:
+        return
+    if len(set(names)) < len(names) or any(_XY.match(n) for n in names):
+        return
+    hint = ""
+    if len(names) == 1 and not path.name.lower().endswith((".parquet", ".pq")):
+        hint = "; is it a table? the header line has no ',', ';', tab or '|'"
+    raise InputError(f"{path}: no keypoint columns (expected x_<name> and y_<name> pairs){hint}")
 
 
 def _read_csv_in_blocks(path: Path, parse_options: pa_csv.ParseOptions) -> pa.Table | None:
@@ -295,5 +315,6 @@ register(
         suffixes=(".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz", ".parquet", ".pq"),
         sniff=_sniff,
         read=read_table,
+        keypoints=lambda path: keypoint_names(table_columns(path)),
     )
 )

@@ -28,6 +28,11 @@ from torch import nn
 
 from killipose.errors import InputError
 
+#: Whitening treats a principal direction with less than this share of the largest one's
+#: standard deviation as one with this share (on the fish in arena coordinates the
+#: smallest is 0.004, which stays as it is).
+MIN_RELATIVE_SIGMA = 1e-4
+
 
 def residual_mlp(
     n_in: int, hidden: list[int], n_out: int, activation: type[nn.Module], last_scale: float
@@ -86,7 +91,11 @@ class FoldModule(nn.Module):
         X64 = X.astype(np.float64)
         mean = X64.mean(axis=0)
         _, s, vt = np.linalg.svd(X64 - mean, full_matrices=False)
-        sigma = np.maximum(s / np.sqrt(len(X64) - 1), 1e-12)
+        sigma = s / np.sqrt(len(X64) - 1)
+        # Directions with no spread (an egocentric posture has three: the removed position
+        # and heading) hold only float32 rounding; whitening them to unit variance would
+        # feed the MLPs noise 1e8 times larger than the data. The floor keeps them small.
+        sigma = np.maximum(sigma, MIN_RELATIVE_SIGMA * max(sigma[0], 1e-12))
         k = self.encode_linear.shape[0]
         components = vt[:k]
         cv, P = find_circle((X64[:: max(len(X64) // 100_000, 1)] - mean) @ components.T, seed)

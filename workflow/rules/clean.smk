@@ -22,10 +22,12 @@ rule clean:
         max_jump=lambda w: settings(w.dataset)["clean"]["max_jump"],
         keypoints=lambda w: settings(w.dataset)["keypoints_arg"],
         fps=lambda w: settings(w.dataset)["fps_arg"],
+        read=lambda w: settings(w.dataset)["read_args"],
+        options=lambda w: settings(w.dataset)["clean_args"],
     shell:
         "killipose clean {input:q} {params.outdir:q} --max-nan-fraction {params.max_nan_fraction} "
         "--max-gap {params.max_gap} --max-jump {params.max_jump} --keypoints {params.keypoints:q} "
-        "{params.fps} 2> {log:q}"
+        "{params.fps} {params.read} {params.options} 2> {log:q}"
 
 
 rule qc_missing:
@@ -53,8 +55,9 @@ rule qc_missing:
         runtime=10,
     params:
         cleandir=lambda w, input: os.path.dirname(input.clean),
+        read=lambda w: settings(w.dataset)["read_args"],
     shell:
-        "killipose qc {input.table:q} {params.cleandir:q} {output:q} 2> {log:q}"
+        "killipose qc {input.table:q} {params.cleandir:q} {output:q} {params.read} 2> {log:q}"
 
 
 rule clean_summary:
