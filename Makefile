@@ -22,7 +22,7 @@ run: setup
 	@echo "report: results/report.html"
 
 test: lint
-	$(BIN)/python -m pytest -n auto --dist worksteal
+	$(BIN)/python -m pytest -n auto --dist worksteal --durations=25
 
 lint: setup
 	$(BIN)/ruff check .

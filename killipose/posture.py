@@ -80,6 +80,10 @@ def egocentric(
 
     Where the axis starts at the origin, its end keypoint lies on +x: its y is exactly 0
     (and an origin keypoint is exactly (0, 0)), a constant column, not rounding noise.
+    The posture keeps three fewer degrees of freedom than it has columns (position and
+    heading are gone; with the centroid origin the keypoints' mean is (0, 0) in every
+    frame), so a model that whitens its input must not divide by those zero spreads
+    (see :mod:`killipose.models.fold`).
 
     Memory: beyond ``out`` it holds a few ``(frames,)`` arrays, one keypoint at a time.
     """

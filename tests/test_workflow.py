@@ -277,8 +277,13 @@ def test_a_real_tracker_file_runs_through_the_workflow_to_the_report(tmp_path):
     shutil.copy(ROOT / source, cwd / source)
     before = (cwd / source).read_bytes()
     # Plumbing, not science: short fits.
+    short = dict(
+        SMALL,
+        train=SMALL["train"] | {"epochs": 5, "patience": 5},
+        model_params={"linear": {"min_steps": 500}, "nonlinear": {"hidden": [16, 16]}},
+    )
     (cwd / "mouse.yaml").write_text(yaml.safe_dump(config))
-    (cwd / "short.yaml").write_text(yaml.safe_dump(SMALL))
+    (cwd / "short.yaml").write_text(yaml.safe_dump(short))
     args = ("--configfile", "mouse.yaml", "short.yaml")
     result = snakemake(cwd, *args, step="workflow_tracker_file")
     assert result.returncode == 0, result.stderr[-3000:]
