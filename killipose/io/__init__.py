@@ -22,7 +22,7 @@ import pandas as pd
 
 from killipose.errors import InputError
 from killipose.io.poses import CONFIDENCE, Poses
-from killipose.io.registry import FORMATS, Format, read_head, register
+from killipose.io.registry import FORMATS, Format, check_file, read_head, register
 from killipose.io.wide import FRAME_COUNT, TIMESTAMP, keypoint_names, table_columns
 
 #: Reader modules, in the order their sniffers are tried: specific formats first, the
@@ -68,14 +68,7 @@ def detect(path: str | os.PathLike, format: str = "auto") -> Format:
     path = Path(path)
     if format != "auto" and format not in FORMATS:
         raise InputError(f"{path}: unknown format {format!r} (known: {', '.join(format_names())})")
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a CSV or Parquet file or a tracker's file")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: no permission to read")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty (0 bytes)")
+    check_file(path, "a CSV or Parquet file or a tracker's file")
     if format != "auto":
         FORMATS[format].require(path)
         return FORMATS[format]

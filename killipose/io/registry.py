@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,21 @@ def register(fmt: Format) -> Format:
         raise ValueError(f"format {fmt.name!r} is registered twice")
     FORMATS[fmt.name] = fmt
     return fmt
+
+
+def check_file(path: Path, expected: str) -> None:
+    """Raise :class:`InputError` unless ``path`` is a readable, non-empty file.
+
+    ``expected`` names what a folder should have been ("a CSV or Parquet file").
+    """
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected {expected}")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: no permission to read")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes)")
 
 
 def read_head(path: Path) -> bytes:

@@ -22,7 +22,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from killipose.errors import InputError
-from killipose.io.registry import Format, register
+from killipose.io.registry import Format, check_file, register
 
 _XY = re.compile(r"^([xy])_(.+)$")
 
@@ -61,14 +61,7 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         duplicate column names, or no ``x_``/``y_`` pair (or an ``x_`` without its ``y_``).
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a CSV or Parquet file")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: no permission to read")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty (0 bytes)")
+    check_file(path, "a CSV or Parquet file")
     suffixes = [s.lower() for s in path.suffixes]
     bad_lines: list[str] = []
     read_info: dict = {}
