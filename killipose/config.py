@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 from killipose.errors import InputError
-from killipose.io import keypoints_in
+from killipose.io import format_names, keypoints_in
 
 #: Keys a dataset may set for itself; anything else comes from the top level.
 DATASET_OVERRIDES = ("models", "latent_dims", "clean", "animation", "train", "model_params")
@@ -32,6 +32,9 @@ def validate_config(config: dict, schema_path: str | os.PathLike) -> None:
     """
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
+    # A format is one module of killipose.io; the schema takes whatever they register.
+    dataset = schema["properties"]["datasets"]["additionalProperties"]
+    dataset["properties"]["format"]["enum"] = format_names()
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is None:

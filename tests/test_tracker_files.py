@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from killipose import InputError, clean_table, read_table
 from killipose.cli import main
@@ -139,14 +140,30 @@ def test_min_confidence_on_the_command_line(tmp_path):
     assert sum(masked.values()) > 0
 
 
-def test_the_schema_lists_every_registered_format():
-    import yaml
+def test_every_module_of_the_io_package_is_a_registered_format():
+    """Adding a format is one module: the package imports it, and its names are known."""
+    import pkgutil
 
-    schema = yaml.safe_load(
-        (Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml").read_text()
-    )
-    fmt = schema["properties"]["datasets"]["additionalProperties"]["properties"]["format"]
-    assert sorted(fmt["enum"]) == sorted(format_names())
+    import killipose.io as io
+
+    modules = {m.name for m in pkgutil.iter_modules(io.__path__)} - io._SUPPORT_MODULES
+    registered = {fmt.read.__module__.rsplit(".", 1)[1] for fmt in io.FORMATS.values()}
+    assert registered == modules
+    assert list(io.FORMATS)[-1] == "wide"  # the generic reader's sniffer is tried last
+
+
+@pytest.mark.parametrize("fmt", format_names())
+def test_the_config_takes_every_registered_format_and_only_those(fmt):
+    from killipose.config import validate_config
+
+    schema = Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml"
+    config = yaml.safe_load((Path(__file__).parents[1] / "config/config.yaml").read_text())
+    name = config["run"][0]
+    config["datasets"][name]["format"] = fmt
+    validate_config(config, schema)
+    config["datasets"][name]["format"] = "deeplabcutt"
+    with pytest.raises(InputError, match=rf"datasets\.{name}\.format: 'deeplabcutt' is not one of"):
+        validate_config(config, schema)
 
 
 def test_rejected_files_never_abort_when_commands_run_at_once(tmp_path):

@@ -9,13 +9,16 @@ Each format module (``wide``, ``deeplabcut``, ...) registers a
 reads, a sniffer and a reader. :func:`detect` picks the format of a file (``auto``: the
 first whose endings and sniffer match), :func:`read_poses` reads every animal with its
 confidence, and :func:`read_table` gives one animal as the wide table cleaning takes.
-Adding a format is one new module, listed in :data:`_FORMAT_MODULES`, and its tests.
+Adding a format is one new module in this package that calls :func:`register`, and its
+tests: every module here is imported when the package is, and the config's ``format:``
+takes the names registered.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import pkgutil
 from pathlib import Path
 
 import pandas as pd
@@ -25,13 +28,15 @@ from killipose.io.poses import CONFIDENCE, Poses
 from killipose.io.registry import FORMATS, Format, check_file, read_head, register
 from killipose.io.wide import FRAME_COUNT, TIMESTAMP, keypoint_names, table_columns
 
-#: Reader modules, in the order their sniffers are tried: specific formats first, the
-#: wide table (which takes any CSV or Parquet) last.
-_FORMAT_MODULES = ("nwb", "deeplabcut", "sleap", "wide")
-for _module in _FORMAT_MODULES:
-    importlib.import_module(f"killipose.io.{_module}")
-# The wide module registered first (imported above for its names); try it last.
-FORMATS["wide"] = FORMATS.pop("wide")
+#: Modules of this package that read no format of their own.
+_SUPPORT_MODULES = {"describe", "poses", "registry"}
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name not in _SUPPORT_MODULES:
+        importlib.import_module(f"{__name__}.{_module.name}")
+# Sniffers are tried specific formats first, a generic one (the wide table, which takes
+# any CSV or Parquet) last.
+for _fmt in sorted(FORMATS.values(), key=lambda f: f.generic):
+    FORMATS[_fmt.name] = FORMATS.pop(_fmt.name)
 
 __all__ = [
     "CONFIDENCE",

@@ -2,7 +2,7 @@
 
 A format has a name (the config's ``format:`` value), the file name endings it reads, a
 sniffer that recognises its files from their first bytes, and a reader. Adding a format
-is one module that calls :func:`register`, listed in ``killipose/io/__init__.py``.
+is one module in ``killipose/io/`` that calls :func:`register`; the package imports it.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ class Format:
     keypoints
         ``keypoints(path) -> names`` from the header alone, for a format whose files may be
         too large to read when the workflow starts; ``None``: the file is read.
+    generic
+        Reads files that more specific formats also claim (the wide table takes any CSV);
+        its sniffer is tried after every specific one.
     """
 
     name: str
@@ -62,6 +65,7 @@ class Format:
     extra: str | None = None
     needs: tuple[str, ...] = ()
     keypoints: Callable[[Path], list[str]] | None = None
+    generic: bool = False
 
     def matches(self, path: Path) -> bool:
         """Whether ``path``'s name ends with one of this format's suffixes."""

@@ -309,5 +309,6 @@ register(
         sniff=_sniff,
         read=read_table,
         keypoints=lambda path: keypoint_names(table_columns(path)),
+        generic=True,
     )
 )
