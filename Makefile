@@ -3,8 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-IMPORTED := killipose.cli, killipose.models, killipose.io.nwb, killipose.io.sleap, \
-	snakemake.cli, matplotlib.pyplot, sklearn.linear_model, pytest, xdist, hypothesis
 # Rules call the `killipose` command: put the project's environment first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -15,10 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("killipose needs Python 3.11+") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
-	@# Byte-compile only what killipose and its tools import, not all of torch (most of it
-	@# never used) as pip would: about a minute less here.
-	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -e '.[dev,formats]'
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -c 'import $(IMPORTED)'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,formats]'
 	touch $(STAMP)
 
 run: setup
