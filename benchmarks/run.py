@@ -89,7 +89,7 @@ def bench_training() -> None:
     for threads in (1, 2):
         torch.set_num_threads(threads)
         model = models.make("linear", latent_dim=4, epochs=3, patience=3, device="cpu")
-        model.fit(X, clean.matrix("val"))
+        model.fit(X, X_val=clean.matrix("val"))
         per_epoch = np.median([h["seconds"] for h in model.history_])
         print(f"linear AE, {len(X):,} frames, {threads} thread(s): {per_epoch:.2f} s/epoch")
 
@@ -123,7 +123,7 @@ def bench_checkpoints(repeats: int = 3) -> None:
                 with tempfile.TemporaryDirectory() as tmp:
                     checkpoint = Path(tmp) / "c.pt" if with_checkpoints else None
                     start = time.perf_counter()
-                    model = models.make(name, **params).fit(X, X_val, checkpoint=checkpoint)
+                    model = models.make(name, **params).fit(X, X_val=X_val, checkpoint=checkpoint)
                     seconds = time.perf_counter() - start
                 (saved if with_checkpoints else plain).append(seconds)
                 if with_checkpoints:

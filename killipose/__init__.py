@@ -4,7 +4,7 @@
 >>> table = kp.read_table("data/fish.csv")
 >>> clean = kp.clean_table(table)
 >>> model = kp.models.make("nonlinear", latent_dim=4)
->>> model.fit(clean.matrix("train"), clean.matrix("val"))
+>>> model.fit(clean.matrix("train"), X_val=clean.matrix("val"))
 
 Each name below is imported on first use: ``import killipose`` (which Snakemake does
 when it reads the workflow, and every workflow job) does not load torch and

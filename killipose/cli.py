@@ -38,6 +38,7 @@ from killipose.mnist_figures import (
     plot_interpolation,
     plot_reconstructions,
 )
+from killipose.models import model_names
 from killipose.report import write_cleaning_summary, write_metrics_table, write_video_page
 from killipose.synthetic import make_killifish_table
 
@@ -176,9 +177,7 @@ def cmd_fit(args) -> None:
     from killipose.fitting import fit_model, save_fit
 
     torch.set_num_threads(args.threads)
-    params = {k: v for k, v in vars(args).items() if v is not None and k in FIT_PARAMS}
-    if args.hidden:
-        params["hidden"] = tuple(int(h) for h in args.hidden.split(","))
+    params = dict(parse_param(p) for p in args.param)
     clean = load_clean(args.cleandir)
     try:
         model, metrics = fit_model(
@@ -191,25 +190,34 @@ def cmd_fit(args) -> None:
             **params,
         )
     except InputError as err:
-        features = ", ".join(clean.features)
+        names = clean.features
+        features = ", ".join(names) if len(names) <= 12 else f"{len(names)} of them"
         raise InputError(f"{args.cleandir}: {err} (features: {features})") from None
     save_fit(model, metrics, args.outdir)
     log.info("test_mse %.6g in %.1f s", metrics["test_mse"], metrics["fit_seconds"])
 
 
-FIT_PARAMS = (
-    "epochs",
-    "min_steps",
-    "batch_size",
-    "lr",
-    "patience",
-    "device",
-    "activation",
-    "design",
-    "output",
-    "loss",
-    "class_weight",
-)
+def parse_param(text: str) -> tuple[str, object]:
+    """``--param KEY=VALUE``: VALUE read as YAML (``30``, ``1e-3``, ``null``, ``relu``);
+    a comma-separated VALUE (``128,128``) is a tuple."""
+    import yaml
+
+    key, sep, value = text.partition("=")
+    key = key.strip().replace("-", "_")
+    if not sep or not key:
+        raise InputError(f"--param {text!r}: expected KEY=VALUE, e.g. --param epochs=30")
+    if "," in value and not value.lstrip().startswith("["):
+        value = f"[{value}]"
+    for number in (int, float):  # YAML 1.1 reads 1e-3 as a string
+        try:
+            return key, number(value)
+        except ValueError:
+            pass
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise InputError(f"--param {text!r}: cannot read the value") from None
+    return key, tuple(parsed) if isinstance(parsed, list) else parsed
 
 
 def cmd_embed(args) -> None:
@@ -376,25 +384,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("fit", cmd_fit, "Fit one model; write model.pt, metrics.json, history.csv to OUTDIR.")
     p.add_argument("cleandir", type=Path)
     p.add_argument("outdir", type=Path)
-    p.add_argument(
-        "--model",
-        required=True,
-        help="pca, linear, nonlinear, supervised-linear or supervised-nonlinear",
-    )
+    p.add_argument("--model", required=True, choices=model_names())
     p.add_argument("--latent-dim", type=int, required=True)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--patience", type=int)
-    p.add_argument("--min-steps", type=int, help="train at least this many steps")
-    p.add_argument("--device", help="auto, cpu or cuda")
-    p.add_argument("--hidden", help="hidden widths, e.g. 128,128 (nonlinear)")
-    p.add_argument("--activation", help="relu, silu, tanh or gelu (nonlinear)")
-    p.add_argument("--design", help="fold or mlp (nonlinear; see killipose.models.fold)")
-    p.add_argument("--output", help="sigmoid: reconstructions in [0, 1] (images)")
-    p.add_argument("--loss", help="mse (default) or bce (with --output sigmoid)")
-    p.add_argument("--class-weight", type=float, help="weight of the classification loss")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model parameter, repeatable: e.g. --param epochs=30 --param hidden=128,128 "
+        "(python -c 'import killipose.models as m; print(m.model_params(\"vae\"))' lists them)",
+    )
     p.add_argument("--threads", type=int, default=1)
     p.add_argument(
         "--checkpoint",

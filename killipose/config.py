@@ -18,6 +18,7 @@ import yaml
 
 from killipose.errors import InputError
 from killipose.io import format_names, keypoints_in
+from killipose.models import model_names, model_params
 
 #: Keys a dataset may set for itself; anything else comes from the top level.
 DATASET_OVERRIDES = ("models", "latent_dims", "clean", "animation", "train", "model_params")
@@ -32,9 +33,14 @@ def validate_config(config: dict, schema_path: str | os.PathLike) -> None:
     """
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
-    # A format is one module of killipose.io; the schema takes whatever they register.
+    # Formats and models are registries (killipose.io, killipose.models.MODELS): the
+    # schema takes whatever they hold.
     dataset = schema["properties"]["datasets"]["additionalProperties"]
     dataset["properties"]["format"]["enum"] = format_names()
+    schema["$defs"]["models"]["items"]["enum"] = model_names(needs_labels=False)
+    supervised = dataset["properties"]["supervised"]["properties"]["models"]
+    supervised["items"]["enum"] = model_names(needs_labels=True)
+    schema["$defs"]["model_params"]["propertyNames"] = {"enum": model_names()}
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is None:
@@ -70,6 +76,15 @@ def check_config(config: dict) -> None:
                 f"config: run[{i}]: dataset {name!r} is not defined under datasets "
                 f"(defined: {', '.join(config['datasets'])})"
             )
+    for where, params in _model_params_sections(config):
+        for model, keys in params.items():
+            taken = set(model_params(model)) | WORKFLOW_TRAIN_KEYS
+            unknown = sorted(set(keys) - taken)
+            if unknown:
+                raise InputError(
+                    f"config: {where}.{model}.{unknown[0]}: model {model!r} takes no such "
+                    f"parameter (it takes: {', '.join(sorted(taken - {'latent_dim', 'seed'}))})"
+                )
     for name in config["run"]:
         ds = dataset_settings(config, name)
         if ds["kind"] == "mnist":
@@ -152,10 +167,25 @@ def _check_latent_dims(config: dict, name: str, keypoints: list[str]) -> None:
         )
 
 
+#: Keys of ``train`` that are the workflow's, not a model's: cores and GPUs of a fit job.
+WORKFLOW_TRAIN_KEYS = {"threads", "gpus"}
+
+
+def _model_params_sections(config: dict):
+    """``(where, model_params)`` of the top level and of every dataset that sets them."""
+    yield "model_params", config.get("model_params", {})
+    for name, ds in config["datasets"].items():
+        if "model_params" in ds:
+            yield f"datasets.{name}.model_params", ds["model_params"]
+
+
 def train_params(config: dict, dataset: str, model: str) -> dict:
-    """Training settings of one model on one dataset: ``train``, then ``model_params``."""
+    """Settings of one model's fit on one dataset: ``train`` (the keys this model takes,
+    and the workflow's ``threads`` and ``gpus``), then ``model_params`` over them."""
     ds = dataset_settings(config, dataset)
-    return {**ds["train"], **ds["model_params"].get(model, {})}
+    taken = set(model_params(model)) | WORKFLOW_TRAIN_KEYS
+    shared = {k: v for k, v in ds["train"].items() if k in taken}
+    return {**shared, **ds["model_params"].get(model, {})}
 
 
 def datasets_of_kind(config: dict, kind: str) -> list[str]:

@@ -15,6 +15,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from killipose.files import atomic_path
+from killipose.models import MODELS
 
 mpl.rcParams.update(
     {
@@ -27,22 +28,9 @@ mpl.rcParams.update(
     }
 )
 
-#: One colour per model, the same in every figure and in the animation.
-MODEL_COLOURS = {
-    "original": "#333333",
-    "pca": "#1f77b4",
-    "linear": "#ff7f0e",
-    "nonlinear": "#2ca02c",
-    "supervised-linear": "#d62728",
-    "supervised-nonlinear": "#9467bd",
-}
-MODEL_LABELS = {
-    "pca": "PCA",
-    "linear": "linear AE",
-    "nonlinear": "nonlinear AE",
-    "supervised-linear": "supervised linear AE",
-    "supervised-nonlinear": "supervised nonlinear AE",
-}
+#: One colour per model, the same in every figure and in the animation (from the registry).
+MODEL_COLOURS = {"original": "#333333"} | {name: m.colour for name, m in MODELS.items()}
+MODEL_LABELS = {name: m.label for name, m in MODELS.items()}
 
 
 def save_figure(fig: Figure, path: str | os.PathLike) -> None:
@@ -177,8 +165,8 @@ def plot_latents_side_by_side(
 def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: str) -> None:
     """Test error of each model: overall (normalised MSE and px RMSE) and per keypoint (px).
 
-    Models are shown in the order PCA, linear AE, nonlinear AE (others after); ratios are to
-    the first.
+    Models are shown in the registry's order (``killipose.models.MODELS``: PCA first);
+    ratios are to the first.
     """
     metrics = sorted(
         metrics,
@@ -192,18 +180,25 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     colours = [MODEL_COLOURS.get(n, "#777777") for n in names]
     labels = [MODEL_LABELS.get(n, n) for n in names]
     ticks = [label.replace(" AE", "\nAE") for label in labels]  # two lines: no overlap
-    fig = Figure(figsize=(9.2, 3.5), layout="constrained")
+    many = len(metrics) > 3  # more bars: a wider figure, slanted names, smaller numbers
+    fig = Figure(figsize=(9.2 + 0.9 * max(len(metrics) - 3, 0), 3.8), layout="constrained")
     ax_mse, ax_px, ax_kp = fig.subplots(1, 3, width_ratios=[1.1, 1, 2])
     mse = [m["test_mse"] for m in metrics]
     bars = ax_mse.bar(ticks, mse, color=colours)
-    ax_mse.bar_label(bars, [f"{v / mse[0]:.2f} x" for v in mse], fontsize=8)
+    ratio = [f"{v / mse[0]:,.{2 if v < 10 * mse[0] else 0}f} x" for v in mse]
+    upright = {"fontsize": 7, "rotation": 90, "padding": 2} if many else {"fontsize": 8}
+    ax_mse.bar_label(bars, ratio, **upright)
+
     ax_mse.set_ylabel("test MSE (normalised units²)")
-    ax_mse.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
+    if max(mse) > 20 * min(mse):  # errors orders of magnitude apart: each bar stays visible
+        ax_mse.set_yscale("log")
+    else:
+        ax_mse.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
     ax_mse.set_title(f"test MSE, as a ratio to {labels[0]}")
     ax_mse.margins(y=0.25)
     rmse = [m["test_rmse_px"] for m in metrics]
     bars = ax_px.bar(ticks, rmse, color=colours)
-    ax_px.bar_label(bars, [f"{v:.2f}" for v in rmse], fontsize=8)
+    ax_px.bar_label(bars, [f"{v:.3g}" for v in rmse], **upright)
     ax_px.set_ylabel("test RMSE (px)")
     ax_px.set_title("test RMSE, in pixels")
     ax_px.margins(y=0.2)
@@ -221,8 +216,9 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     ax_kp.set_xticks(x, keypoints)
     ax_kp.set_ylabel("mean keypoint error (px)")
     ax_kp.set_title("per keypoint, test block")
-    ax_kp.legend(frameon=False)
+    ax_kp.legend(frameon=False, fontsize=8, ncols=2 if many else 1)
+    ax_kp.margins(y=0.35 if many else 0.1)  # room above the bars for the legend
     for ax in (ax_mse, ax_px):
-        ax.tick_params(axis="x", labelsize=8)
+        ax.tick_params(axis="x", labelsize=8, rotation=40 if many else 0)
     fig.suptitle(title)
     save_figure(fig, path)

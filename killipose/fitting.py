@@ -11,8 +11,7 @@ import pandas as pd
 from killipose.cleaning import CleanTable
 from killipose.files import atomic_path, write_json
 from killipose.metrics import pose_metrics, reconstruction_metrics
-from killipose.models import LatentModel, make
-from killipose.models.autoencoder import SupervisedAutoencoder
+from killipose.models import MODELS, LatentModel, make
 from killipose.split import SPLITS
 
 log = logging.getLogger("killipose")
@@ -50,24 +49,20 @@ def fit_model(
         len(X_train),
         model.get_params(),
     )
-    if isinstance(model, SupervisedAutoencoder):
-        model.fit(
-            X_train,
-            X_val,
-            progress,
-            y=clean.labels("train"),
-            y_val=clean.labels("val"),
-            checkpoint=checkpoint,
-        )
-    elif name == "pca":
-        model.fit(X_train)
-    else:
-        model.fit(X_train, X_val, progress, checkpoint=checkpoint)
+    labelled = MODELS[name].needs_labels
+    model.fit(
+        X_train,
+        clean.labels("train") if labelled else None,
+        X_val=X_val,
+        y_val=clean.labels("val") if labelled else None,
+        progress=progress,
+        checkpoint=checkpoint,
+    )
     metrics = {"model": name, "latent_dim": latent_dim}
     if clean.report.get("kind") == "mnist":
         metrics |= reconstruction_metrics(model, {s: clean.matrix(s) for s in SPLITS})
         metrics["data"] = clean.report["source"]
-        if isinstance(model, SupervisedAutoencoder):
+        if labelled:
             metrics["test_accuracy"] = model.accuracy(clean.matrix("test"), clean.labels("test"))
     else:
         metrics |= pose_metrics(model, clean)

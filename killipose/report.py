@@ -19,6 +19,7 @@ import pandas as pd
 
 from killipose.figures import MODEL_LABELS
 from killipose.files import atomic_path
+from killipose.models import MODELS
 
 _STYLE = """<style>
 body{font-family:system-ui,sans-serif;font-size:13px;margin:1em;color:#222}
@@ -181,8 +182,9 @@ def metrics_table(metrics: list[dict]) -> pd.DataFrame:
 
 
 def _model_order(value):
-    order = {"pca": 0, "linear": 1, "nonlinear": 2}
-    return order.get(value, 3) if isinstance(value, str) else value
+    """The registry's order (``killipose.models.MODELS``); unknown names last."""
+    order = {name: i for i, name in enumerate(MODELS)}
+    return order.get(value, len(order)) if isinstance(value, str) else value
 
 
 def write_metrics_table(

@@ -41,10 +41,10 @@ def test_synth_clean_fit_embed_from_the_command_line(tmp_path):
                 "linear",
                 "--latent-dim",
                 "4",
-                "--epochs",
-                "2",
-                "--batch-size",
-                "256",
+                "--param",
+                "epochs=2",
+                "--param",
+                "batch-size=256",
             ]
         )
         == 0

@@ -1,4 +1,5 @@
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -234,11 +235,11 @@ NAME_RULE = (
         (
             {"datasets": {"killifish": {"models": ["pca", "umap"]}}},
             "config: datasets.killifish.models.1: 'umap' is not one of ['pca', 'linear', "
-            "'nonlinear']",
+            "'nonlinear', 'vae'",
         ),
         (
             {"model_params": {"umap": {}}},
-            "config: model_params: Additional properties are not allowed ('umap' was unexpected)",
+            "config: model_params: 'umap' is not one of ['pca', 'linear', 'nonlinear'",
         ),
         # Dataset names become file names and wildcards.
         ({"datasets": {"my fish": {"kind": "pose", "path": "f.csv"}}}, f"'my fish' {NAME_RULE}"),
@@ -271,6 +272,24 @@ def test_a_user_configfile_is_stopped_naming_the_key(change, message):
         validate_config(user_config(change), SCHEMA)
     assert message in str(err.value)
     assert str(err.value).startswith("config: ") and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"datasets": {"killifish": {"model_params": {"linear": {"beta": 1.0}}}}},
+            "config: datasets.killifish.model_params.linear.beta: model 'linear' takes no such "
+            "parameter (it takes: activation,",
+        ),
+        ({"model_params": {"pca": {"epochs": 3}}}, "config: model_params.pca.epochs: model 'pca'"),
+    ],
+)
+def test_a_model_parameter_the_model_does_not_take_is_named(change, message):
+    config = user_config(change)
+    validate_config(config, SCHEMA)
+    with pytest.raises(InputError, match=re.escape(message)):
+        check_config(config)
 
 
 def test_latent_dims_set_by_a_dataset_are_named_there():

@@ -117,19 +117,13 @@ def png_shape(path):
 def test_figures_are_drawn(tmp_path):
     data = load_mnist(SHIPPED)
     X, y = data.images[:600], data.labels[:600]
+    quick = {"epochs": 1, "batch_size": 128, "min_steps": 0, "device": "cpu"}
     fitted = {
-        n: models.make(
-            n,
-            latent_dim=2,
-            epochs=1,
-            batch_size=128,
-            min_steps=0,
-            hidden=(32,),
-            design="mlp",
-            output="sigmoid",
-            device="cpu",
-        ).fit(X)
-        for n in ("pca", "linear", "nonlinear")
+        "pca": models.make("pca", latent_dim=2).fit(X),
+        "linear": models.make("linear", latent_dim=2, **quick).fit(X),
+        "nonlinear": models.make(
+            "nonlinear", latent_dim=2, hidden=(32,), design="mlp", output="sigmoid", **quick
+        ).fit(X),
     }
     import pandas as pd
 
@@ -171,7 +165,7 @@ def test_the_science_holds_on_a_slice_of_mnist():
     pca = models.make("pca", latent_dim=4).fit(X["train"]).score(X["test"])
     linear = (
         models.make("linear", latent_dim=4, batch_size=256, lr=3e-3, min_steps=6000, device="cpu")
-        .fit(X["train"], X["val"])
+        .fit(X["train"], X_val=X["val"])
         .score(X["test"])
     )
     nonlinear = (
@@ -186,7 +180,7 @@ def test_the_science_holds_on_a_slice_of_mnist():
             batch_size=128,
             device="cpu",
         )
-        .fit(X["train"], X["val"])
+        .fit(X["train"], X_val=X["val"])
         .score(X["test"])
     )
     assert linear <= 1.02 * pca
@@ -200,5 +194,5 @@ def test_the_science_holds_on_a_slice_of_mnist():
         class_weight=0.3,
         device="cpu",
     )
-    sup.fit(X["train"], X["val"], y=y["train"], y_val=y["val"])
+    sup.fit(X["train"], X_val=X["val"], y=y["train"], y_val=y["val"])
     assert sup.accuracy(X["test"], y["test"]) > 0.85

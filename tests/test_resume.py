@@ -75,7 +75,7 @@ def fit_until_interrupted(model, X, X_val, checkpoint, after_epochs, monkeypatch
     with monkeypatch.context() as patch:
         patch.setattr(training, "batched_mse", validate_or_stop)
         with pytest.raises(Interrupted):
-            model.fit(X, X_val, checkpoint=checkpoint, **fit_params)
+            model.fit(X, X_val=X_val, checkpoint=checkpoint, **fit_params)
     epoch = torch.load(checkpoint, weights_only=True)["epoch"]
     assert 1 <= epoch <= after_epochs
     return epoch
@@ -93,14 +93,14 @@ def test_resumed_fit_equals_uninterrupted_fit(tmp_path, monkeypatch, caplog, nam
     (X, y), (X_val, y_val) = data(seed=0), data(200, seed=1)
     labels = {"y": y, "y_val": y_val} if name.startswith("supervised") else {}
     checkpoint = tmp_path / "checkpoint.pt"
-    whole = make(name, seed=3, **params).fit(X, X_val, **labels)
+    whole = make(name, seed=3, **params).fit(X, X_val=X_val, **labels)
     assert not checkpoint.exists()
 
     epoch = fit_until_interrupted(
         make(name, seed=3, **params), X, X_val, checkpoint, 3, monkeypatch, **labels
     )
     with caplog.at_level(logging.INFO, logger="killipose"):
-        resumed = make(name, seed=3, **params).fit(X, X_val, checkpoint=checkpoint, **labels)
+        resumed = make(name, seed=3, **params).fit(X, X_val=X_val, checkpoint=checkpoint, **labels)
     assert f"resuming from epoch {epoch} of 5 (checkpoint {checkpoint})" in caplog.messages
     assert [h["epoch"] for h in resumed.history_] == [1, 2, 3, 4, 5]
     assert without_seconds(resumed.history_) == without_seconds(whole.history_)
@@ -255,10 +255,10 @@ def test_fold_design_resumes_with_the_same_start_from_data(tmp_path, monkeypatch
     X, X_val = clean.matrix("train"), clean.matrix("val")
     params = dict(latent_dim=4, hidden=(16, 16), epochs=4, batch_size=128, seed=5, device="cpu")
     checkpoint = tmp_path / "checkpoint.pt"
-    whole = make("nonlinear", **params).fit(X, X_val)
+    whole = make("nonlinear", **params).fit(X, X_val=X_val)
     epoch = fit_until_interrupted(make("nonlinear", **params), X, X_val, checkpoint, 2, monkeypatch)
     with caplog.at_level(logging.INFO, logger="killipose"):
-        resumed = make("nonlinear", **params).fit(X, X_val, checkpoint=checkpoint)
+        resumed = make("nonlinear", **params).fit(X, X_val=X_val, checkpoint=checkpoint)
     assert any(m.startswith(f"resuming from epoch {epoch} of 4") for m in caplog.messages)
     assert resumed.circle_cv_ == whole.circle_cv_
     assert without_seconds(resumed.history_) == without_seconds(whole.history_)
@@ -295,10 +295,11 @@ def test_killed_fit_command_resumes_and_writes_what_an_uninterrupted_one_does(
     def fit_args(outdir):
         return [
             *("fit", str(tmp_path / "clean"), str(outdir), "--model", "nonlinear"),
-            *("--latent-dim", "4", "--hidden", "32,32", "--epochs", str(epochs)),
+            *("--latent-dim", "4", "--param", "hidden=32,32", "--param", f"epochs={epochs}"),
             # the fold (tested above) would add three circle searches, ~2 s each
-            *("--design", "mlp", "--batch-size", "64", "--seed", "7"),
-            *("--device", "cpu", "--threads", "1"),  # bit for bit: the same device and threads
+            *("--param", "design=mlp", "--param", "batch_size=64", "--seed", "7"),
+            # bit for bit: the same device and threads
+            *("--param", "device=cpu", "--threads", "1"),
         ]
 
     command = [sys.executable, "-m", "killipose.cli", *fit_args(tmp_path / "killed")]

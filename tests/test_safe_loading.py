@@ -94,7 +94,7 @@ def test_a_torch_file_that_is_not_a_model(tmp_path, obj):
     ("change", "match"),
     [
         ({"format": "killipose-model/9"}, "model file format 'killipose-model/9' is not"),
-        ({"class": "os.system"}, "unknown model class 'os.system' (known: PCAModel,"),
+        ({"class": "os.system"}, "unknown model class 'os.system' (known: Autoencoder, "),
         ({"class": "LatentModel"}, "unknown model class 'LatentModel'"),
         ({"class": ["PCAModel"]}, "unknown model class"),
         # A real class, but the state of another: the parts do not fit together.

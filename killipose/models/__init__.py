@@ -2,68 +2,174 @@
 
 All share scikit-learn's interface (``fit``, ``transform``, ``inverse_transform``,
 ``score``, ``get_params``); :func:`make` builds one by name, :func:`load` reads a saved one.
+
+:data:`MODELS` is the one table of models: each name's class and defaults, how figures
+label and colour it, and whether it needs labels. The config schema, the workflow's
+wildcards, the command line, the figures and the report all take their lists from it.
+Adding a model is a module with its class (see :mod:`killipose.models.vae`), one line
+here, and its tests.
 """
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass, field
+
 from killipose.errors import InputError
-from killipose.models.autoencoder import (
-    Autoencoder,
-    LinearAutoencoder,
-    NonlinearAutoencoder,
-    SupervisedAutoencoder,
-)
-from killipose.models.base import LatentModel, load
-from killipose.models.pca import PCAModel
 
-#: Model names used in config files and output paths.
-#: Each name is a class and the defaults it gets under that name.
-MODELS = {
-    "pca": (PCAModel, {}),
-    "linear": (LinearAutoencoder, {}),
-    "nonlinear": (NonlinearAutoencoder, {}),
-    "supervised-linear": (SupervisedAutoencoder, {"hidden": (), "activation": None}),
-    "supervised-nonlinear": (SupervisedAutoencoder, {}),
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One entry of :data:`MODELS`.
+
+    Attributes
+    ----------
+    path
+        ``module:Class`` of the model class, imported when first used: reading the
+        registry (the workflow, the command line) does not import torch.
+    label, colour
+        How figures and tables name and draw it.
+    defaults
+        Parameters this name gives the class (a preset), before the user's.
+    needs_labels
+        Fitted on labelled data only (MNIST's digits); listed under ``supervised:``.
+    legacy
+        Class names of model files from earlier versions that load as this preset.
+    """
+
+    path: str
+    label: str
+    colour: str
+    defaults: dict = field(default_factory=dict)
+    needs_labels: bool = False
+    legacy: tuple[str, ...] = ()
+
+    @property
+    def cls(self) -> type:
+        module, name = self.path.split(":")
+        return getattr(importlib.import_module(module), name)
+
+    @property
+    def class_name(self) -> str:
+        return self.path.split(":")[1]
+
+
+_AE = "killipose.models.autoencoder:Autoencoder"
+_NONLINEAR = {"hidden": (128, 128), "activation": "silu"}
+_SUPERVISED = {"n_classes": 10, "batch_size": 256}
+
+#: Every model, in the order figures and tables show them.
+MODELS: dict[str, ModelSpec] = {
+    "pca": ModelSpec("killipose.models.pca:PCAModel", "PCA", "#1f77b4"),
+    "linear": ModelSpec(
+        _AE,
+        "linear AE",
+        "#ff7f0e",
+        {"lr": 3e-2, "min_steps": 10_000},
+        legacy=("LinearAutoencoder",),
+    ),
+    "nonlinear": ModelSpec(
+        _AE,
+        "nonlinear AE",
+        "#2ca02c",
+        _NONLINEAR | {"design": "fold"},
+        legacy=("NonlinearAutoencoder",),
+    ),
+    "vae": ModelSpec("killipose.models.vae:VariationalAutoencoder", "VAE", "#8c564b", _NONLINEAR),
+    "denoising": ModelSpec(
+        "killipose.models.denoising:DenoisingAutoencoder", "denoising AE", "#e377c2", _NONLINEAR
+    ),
+    "sparse": ModelSpec(
+        "killipose.models.sparse:SparseAutoencoder", "sparse AE", "#7f7f7f", _NONLINEAR
+    ),
+    "supervised-linear": ModelSpec(
+        _AE, "supervised linear AE", "#d62728", _SUPERVISED, needs_labels=True
+    ),
+    "supervised-nonlinear": ModelSpec(
+        _AE,
+        "supervised nonlinear AE",
+        "#9467bd",
+        _SUPERVISED | {"hidden": (256, 128), "activation": "relu"},
+        needs_labels=True,
+        legacy=("SupervisedAutoencoder",),
+    ),
 }
-CLASSES = {
-    cls.__name__: cls
-    for cls in (
-        PCAModel,
-        Autoencoder,
-        LinearAutoencoder,
-        NonlinearAutoencoder,
-        SupervisedAutoencoder,
-    )
+
+#: Classes and functions of the submodules, imported on first use (they import torch).
+_LAZY = {
+    "Autoencoder": "killipose.models.autoencoder",
+    "DenoisingAutoencoder": "killipose.models.denoising",
+    "LatentModel": "killipose.models.base",
+    "PCAModel": "killipose.models.pca",
+    "SparseAutoencoder": "killipose.models.sparse",
+    "VariationalAutoencoder": "killipose.models.vae",
+    "load": "killipose.models.base",
 }
 
 
-def make(name: str, latent_dim: int = 4, seed: int = 0, **params) -> LatentModel:
-    """Build an unfitted model by name.
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    ``"pca"``, ``"linear"``, ``"nonlinear"``, or (with labels) ``"supervised-linear"`` and
-    ``"supervised-nonlinear"``.
 
-    Extra keyword arguments go to the model's ``__init__`` (for autoencoders: ``epochs``,
-    ``batch_size``, ``lr``, ``patience``, ``device``, and ``hidden``/``activation`` for the
-    nonlinear one). Keys the model does not take are ignored, so one training config
-    serves every model.
+def class_of_file(name: str) -> tuple[type, dict] | None:
+    """The class a model file's ``class`` names and the defaults it loads with.
+
+    A class that became a preset (``LinearAutoencoder``, ...) loads as that preset's
+    class with its defaults. ``None`` for a name no model has.
+    """
+    for spec in MODELS.values():
+        if name == spec.class_name:
+            return spec.cls, {}
+        if name in spec.legacy:
+            return spec.cls, spec.defaults
+    return None
+
+
+def model_names(needs_labels: bool | None = None) -> list[str]:
+    """Registered model names: all, or those that do (``True``) or do not need labels."""
+    return [n for n, s in MODELS.items() if needs_labels in (None, s.needs_labels)]
+
+
+def model_params(name: str) -> list[str]:
+    """The parameters ``make(name, ...)`` takes (``latent_dim`` and ``seed`` included)."""
+    return MODELS[name].cls._get_param_names()
+
+
+def make(name: str, latent_dim: int = 4, seed: int = 0, **params):
+    """Build an unfitted model by name (a key of :data:`MODELS`).
+
+    Keyword arguments set the model's parameters over the name's defaults (for
+    autoencoders ``epochs``, ``batch_size``, ``lr``, ``patience``, ``hidden``,
+    ``activation``, ...; :func:`model_params` lists them). A parameter the model does not
+    take raises :class:`InputError`, as does an unknown name; values are checked by
+    ``fit``.
     """
     if name not in MODELS:
         raise InputError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
-    cls, defaults = MODELS[name]
-    accepted = cls._get_param_names()
-    given = {k: v for k, v in params.items() if k in accepted}
-    return cls(latent_dim=latent_dim, seed=seed, **(defaults | given))
+    spec = MODELS[name]
+    accepted = model_params(name)
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        takes = ", ".join(p for p in accepted if p not in ("latent_dim", "seed"))
+        takes = f"it takes: {takes}" if takes else "it takes none but latent_dim and seed"
+        raise InputError(f"model {name!r} takes no parameter {unknown[0]!r} ({takes})")
+    return spec.cls(latent_dim=latent_dim, seed=seed, **(spec.defaults | params))
 
 
 __all__ = [
     "MODELS",
     "Autoencoder",
+    "DenoisingAutoencoder",
     "LatentModel",
-    "LinearAutoencoder",
-    "NonlinearAutoencoder",
+    "ModelSpec",
     "PCAModel",
-    "SupervisedAutoencoder",
+    "SparseAutoencoder",
+    "VariationalAutoencoder",
+    "class_of_file",
     "load",
     "make",
+    "model_names",
+    "model_params",
 ]

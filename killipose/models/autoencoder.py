@@ -1,18 +1,33 @@
-"""Linear and nonlinear autoencoders in torch, with the scikit-learn interface."""
+"""Autoencoders in torch, with the scikit-learn interface.
+
+One class, :class:`Autoencoder`, is the linear, the nonlinear and the supervised model of
+the registry (``killipose.models.MODELS``): each is a preset of its parameters. Other
+kinds (variational, denoising, sparse) subclass it and change the torch module it trains.
+"""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
+from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from killipose.errors import InputError
 from killipose.models.base import LatentModel
 from killipose.models.fold import FoldModule
-from killipose.models.training import batched_mse, resolve_device, train_autoencoder
+from killipose.models.training import (
+    batched_loss,
+    batched_mse,
+    resolve_device,
+    train_autoencoder,
+)
 
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 
@@ -64,8 +79,8 @@ class AutoencoderModule(nn.Module):
             return nn.functional.binary_cross_entropy(x_hat.clamp(1e-6, 1 - 1e-6), x)
         return nn.functional.mse_loss(x_hat, x)
 
-    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        """The training objective: reconstruction error."""
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, generator=None) -> torch.Tensor:
+        """The training objective: reconstruction error (``generator``: for noisy models)."""
         return self.reconstruction_loss(self(x), x)
 
 
@@ -87,7 +102,7 @@ class SupervisedModule(AutoencoderModule):
         self.classifier = nn.Linear(latent_dim, n_classes)
         self.class_weight = class_weight
 
-    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, generator=None) -> torch.Tensor:
         """Reconstruction error plus ``class_weight`` times the cross-entropy of the digit."""
         z = self.encoder(x)
         loss = self.reconstruction_loss(self.decoder(z), x)
@@ -96,8 +111,27 @@ class SupervisedModule(AutoencoderModule):
         return loss
 
 
+def reconstruction_loss(module: nn.Module, x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``module``'s reconstruction error (MSE, or BCE for an autoencoder built with it)."""
+    if hasattr(module, "reconstruction_loss"):
+        return module.reconstruction_loss(x_hat, x)
+    return nn.functional.mse_loss(x_hat, x)
+
+
+def positive(kind):
+    return Interval(kind, 0, None, closed="neither")
+
+
+def at_least(kind, low):
+    return Interval(kind, low, None, closed="left")
+
+
 class Autoencoder(LatentModel):
-    """An autoencoder trained with Adam on the mean squared error.
+    """An autoencoder trained with Adam on the reconstruction error.
+
+    The registry's ``linear``, ``nonlinear``, ``supervised-linear`` and
+    ``supervised-nonlinear`` models are presets of this class; by itself it is a linear
+    autoencoder.
 
     Parameters
     ----------
@@ -116,6 +150,12 @@ class Autoencoder(LatentModel):
     loss
         ``"mse"`` (mean squared error) or ``"bce"`` (binary cross-entropy; with a sigmoid
         output).
+    n_classes
+        ``None``: unsupervised. A number of classes: a linear classifier also reads the
+        code, and the loss adds ``class_weight`` times its cross-entropy; ``fit`` then
+        needs labels ``y`` (and ``y_val``), integers ``0..n_classes-1``.
+    class_weight
+        Weight of the classification loss (supervised only).
     epochs, batch_size, lr, patience
         Training: passes over the training set, samples per step, peak Adam learning
         rate, epochs without a better validation error before stopping.
@@ -128,6 +168,24 @@ class Autoencoder(LatentModel):
         ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "latent_dim": [at_least(Integral, 1)],
+        "hidden": [tuple, list],
+        "activation": [StrOptions(set(ACTIVATIONS)), None],
+        "design": [StrOptions({"mlp", "fold"})],
+        "output": [StrOptions({"sigmoid"}), None],
+        "loss": [StrOptions({"mse", "bce"})],
+        "n_classes": [at_least(Integral, 2), None],
+        "class_weight": [at_least(Real, 0)],
+        "epochs": [at_least(Integral, 1)],
+        "batch_size": [at_least(Integral, 1)],
+        "lr": [positive(Real)],
+        "patience": [at_least(Integral, 1)],
+        "min_steps": [at_least(Integral, 0)],
+        "seed": [at_least(Integral, 0)],
+        "device": [StrOptions({"auto", "cpu", "cuda"})],
+    }
+
     def __init__(
         self,
         latent_dim: int = 4,
@@ -136,6 +194,8 @@ class Autoencoder(LatentModel):
         design: str = "mlp",
         output: str | None = None,
         loss: str = "mse",
+        n_classes: int | None = None,
+        class_weight: float = 0.1,
         epochs: int = 30,
         batch_size: int = 4096,
         lr: float = 1e-3,
@@ -150,6 +210,8 @@ class Autoencoder(LatentModel):
         self.design = design
         self.output = output
         self.loss = loss
+        self.n_classes = n_classes
+        self.class_weight = class_weight
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -159,56 +221,55 @@ class Autoencoder(LatentModel):
         self.device = device
 
     def _build(self, n_features: int) -> nn.Module:
-        if self.design not in ("mlp", "fold"):
-            raise InputError(f"design must be 'mlp' or 'fold', got {self.design!r}")
-        if self.output not in (None, "sigmoid") or self.loss not in ("mse", "bce"):
-            raise InputError(
-                f"output must be None or 'sigmoid' and loss 'mse' or 'bce', "
-                f"got {self.output!r} and {self.loss!r}"
-            )
+        """The torch module, its initial weights drawn from ``seed``."""
         if self.loss == "bce" and self.output != "sigmoid":
             raise InputError("loss 'bce' needs output 'sigmoid' (reconstructions in [0, 1])")
-        if self.activation is not None and self.activation not in ACTIVATIONS:
-            raise InputError(
-                f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}"
-            )
+        if any(not isinstance(h, Integral) or h < 1 for h in self.hidden):
+            raise InputError(f"hidden must be positive layer widths, got {self.hidden!r}")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            if self.design == "fold":
-                if self.activation is None or not self.hidden:
-                    raise InputError("the fold design needs hidden layers and an activation")
-                if self.output is not None or self.loss != "mse":
-                    raise InputError("the fold design has a linear output and the MSE loss")
-                return FoldModule(
-                    n_features, self.latent_dim, list(self.hidden), ACTIVATIONS[self.activation]
+            return self._module(n_features)
+
+    def _module(self, n_features: int) -> nn.Module:
+        """Build the untrained torch module; subclasses wrap or replace it."""
+        if self.design == "fold":
+            if self.activation is None or not self.hidden:
+                raise InputError("the fold design needs hidden layers and an activation")
+            if self.output is not None or self.loss != "mse" or self.n_classes is not None:
+                raise InputError(
+                    "the fold design has a linear output, the MSE loss and no classifier"
                 )
-            return self._module_class()(
-                n_features,
-                self.latent_dim,
-                list(self.hidden),
-                self.activation,
-                output=self.output,
-                loss=self.loss,
-                **self._module_extra(),
+            return FoldModule(
+                n_features, self.latent_dim, list(self.hidden), ACTIVATIONS[self.activation]
             )
+        common = (n_features, self.latent_dim, list(self.hidden), self.activation)
+        if self.n_classes is not None:
+            return SupervisedModule(
+                *common, self.output, self.loss, self.n_classes, self.class_weight
+            )
+        return AutoencoderModule(*common, output=self.output, loss=self.loss)
 
-    def _module_class(self) -> type[AutoencoderModule]:
-        return AutoencoderModule
-
-    def _module_extra(self) -> dict:
-        return {}
-
-    def fit(self, X, X_val=None, progress: bool = False, *, y=None, y_val=None, checkpoint=None):
+    def fit(
+        self,
+        X,
+        y=None,
+        *,
+        X_val=None,
+        y_val=None,
+        progress: bool = False,
+        checkpoint=None,
+    ):
         """Train on ``X``; ``X_val`` (default: ``X``) picks the best epoch and stops early.
 
         Parameters
         ----------
         X, X_val
             float32 ``(samples, features)``.
+        y, y_val
+            Class labels, used by supervised models (``n_classes`` set) and ignored by
+            the others, as scikit-learn's transformers ignore ``y``.
         progress
             Show a progress bar of the epochs.
-        y, y_val
-            Class labels, used only by supervised models.
         checkpoint
             Path of a file that lets an interrupted fit resume (``None``: no file). The
             training state is saved there between epochs; a later ``fit`` with the same
@@ -220,58 +281,106 @@ class Autoencoder(LatentModel):
         Returns
         -------
         self
+
+        Notes
+        -----
+        A module that starts from the data (the fold design starts at PCA's code) has its
+        starting state scored on ``X_val`` too, and keeps it if training does not beat it:
+        such a model never ends worse than where it started.
         """
-        X = self._check_fit_input(X)
+        X = self._check_fit_input(X, y)
         X_val = X if X_val is None else np.ascontiguousarray(X_val, dtype=np.float32)
-        if y is not None and y_val is None:
-            y_val = y if X_val is X else None
-        labels = self._labels(y, len(X)), self._labels(y_val, len(X_val))
+        labels = self._labels(y, y_val, X, X_val)
         device = resolve_device(self.device)
         start = time.perf_counter()
         self.module_ = self._build(X.shape[1])
-        if isinstance(self.module_, FoldModule):
-            self.circle_cv_ = self.module_.init_from_data(X, self.seed)
+        # A wrapped module (denoising, sparse) starts where the module it wraps does.
+        inner = getattr(self.module_, "inner", self.module_)
+        starts_from_data = hasattr(inner, "init_from_data")
+        if starts_from_data:
+            self.circle_cv_ = inner.init_from_data(X, self.seed)
         self.module_.to(device)
+        X_t, X_val_t = torch.from_numpy(X).to(device), torch.from_numpy(X_val).to(device)
+        y_t, y_val_t = (None if t is None else t.to(device) for t in labels)
+        if starts_from_data:
+            start_state = copy.deepcopy(self.module_.state_dict())
+            start_loss = batched_loss(self.module_, X_val_t, y_val_t)
         self.history_ = train_autoencoder(
             self.module_,
-            torch.from_numpy(X).to(device),
-            torch.from_numpy(X_val).to(device),
+            X_t,
+            X_val_t,
             epochs=self.epochs,
             batch_size=self.batch_size,
             lr=self.lr,
             patience=self.patience,
             seed=self.seed,
             min_steps=self.min_steps,
-            y_train=None if labels[0] is None else labels[0].to(device),
-            y_val=None if labels[1] is None else labels[1].to(device),
+            y_train=y_t,
+            y_val=y_val_t,
             progress=progress,
             checkpoint=checkpoint,
             fingerprint={"class": type(self).__name__}
             | {k: v for k, v in self.get_params().items() if k != "device"},
         )
+        self.kept_start_ = False
+        if starts_from_data and batched_loss(self.module_, X_val_t, y_val_t) >= start_loss:
+            self.module_.load_state_dict(start_state)
+            self.kept_start_ = True
         self.module_.cpu().eval()
         self.n_features_in_ = X.shape[1]
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _labels(self, y, n: int) -> torch.Tensor | None:
-        return None
+    def _labels(self, y, y_val, X, X_val) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """Training and validation labels as tensors; ``None`` for an unsupervised model."""
+        if self.n_classes is None:
+            return None, None
+        if y_val is None and X_val is X:
+            y_val = y
+        if y is None or y_val is None:
+            raise InputError(
+                "a supervised autoencoder needs labels: fit(X, y, X_val=..., y_val=...)"
+            )
+        tensors = []
+        for labels, n in ((y, len(X)), (y_val, len(X_val))):
+            labels = np.asarray(labels)
+            if labels.shape != (n,) or labels.min() < 0 or labels.max() >= self.n_classes:
+                raise InputError(f"labels must be {n} integers in 0..{self.n_classes - 1}")
+            tensors.append(torch.from_numpy(labels.astype(np.int64)))
+        return tensors[0], tensors[1]
 
     @torch.no_grad()
     def transform(self, X):
         """Encode ``X`` to ``(samples, latent_dim)``."""
+        check_is_fitted(self)
         self.module_.eval()
         return self.module_.encode(torch.from_numpy(np.array(X, dtype=np.float32))).numpy()
 
     @torch.no_grad()
     def inverse_transform(self, Z):
         """Decode latent codes to feature space."""
+        check_is_fitted(self)
         self.module_.eval()
         return self.module_.decode(torch.from_numpy(np.array(Z, dtype=np.float32))).numpy()
 
     def score(self, X, y=None) -> float:
+        check_is_fitted(self)
         self.module_.eval()
         return batched_mse(self.module_, torch.from_numpy(np.array(X, dtype=np.float32)))
+
+    @torch.no_grad()
+    def predict(self, X) -> np.ndarray:
+        """The predicted class of each sample (supervised models)."""
+        check_is_fitted(self)
+        if self.n_classes is None:
+            raise InputError("predict needs a supervised autoencoder (n_classes set)")
+        self.module_.eval()
+        z = self.module_.encode(torch.from_numpy(np.array(X, dtype=np.float32)))
+        return self.module_.classifier(z).argmax(dim=1).numpy()
+
+    def accuracy(self, X, y) -> float:
+        """Fraction of samples whose class is predicted right (supervised models)."""
+        return float(np.mean(self.predict(X) == np.asarray(y)))
 
     def _state(self):
         return {k: v.detach().cpu() for k, v in self.module_.state_dict().items()}
@@ -281,148 +390,3 @@ class Autoencoder(LatentModel):
         self.module_.load_state_dict(state)
         self.module_.eval()
         self.n_features_in_ = n_features
-
-
-class LinearAutoencoder(Autoencoder):
-    """A linear autoencoder: one linear encoder layer, one linear decoder layer.
-
-    Its best solution spans the same subspace as PCA, so its error should match PCA's.
-    Gradient descent gets there slowly, per step rather than per epoch: hence the default
-    of at least 10,000 steps.
-    """
-
-    def __init__(
-        self,
-        latent_dim=4,
-        epochs=30,
-        batch_size=4096,
-        lr=3e-2,
-        patience=5,
-        min_steps=10_000,
-        seed=0,
-        device="auto",
-    ):
-        super().__init__(
-            latent_dim=latent_dim,
-            hidden=(),
-            activation=None,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            patience=patience,
-            min_steps=min_steps,
-            seed=seed,
-            device=device,
-        )
-
-
-class NonlinearAutoencoder(Autoencoder):
-    """A nonlinear autoencoder; by default the fold design (:mod:`killipose.models.fold`).
-
-    ``design="mlp"`` gives the textbook model: MLP encoder and decoder with ``activation``
-    between layers. On poses in arena coordinates that model settles at PCA's error; the
-    fold starts at PCA's code and bends it (see the module docs for why and how).
-    """
-
-    def __init__(
-        self,
-        latent_dim=4,
-        hidden=(128, 128),
-        activation="silu",
-        design="fold",
-        output=None,
-        loss="mse",
-        epochs=30,
-        batch_size=4096,
-        lr=1e-3,
-        patience=5,
-        min_steps=0,
-        seed=0,
-        device="auto",
-    ):
-        super().__init__(
-            latent_dim=latent_dim,
-            hidden=hidden,
-            activation=activation,
-            design=design,
-            output=output,
-            loss=loss,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            patience=patience,
-            min_steps=min_steps,
-            seed=seed,
-            device=device,
-        )
-
-
-class SupervisedAutoencoder(Autoencoder):
-    """An autoencoder that also classifies from its code: reconstruction + cross-entropy.
-
-    A linear classifier reads the latent code; the loss is the reconstruction error plus
-    ``class_weight`` times the cross-entropy of the label. With ``hidden=()`` and no
-    activation it is the linear supervised autoencoder of the seed; with hidden layers,
-    the nonlinear one. ``fit`` needs ``y`` (and ``y_val``), integer labels 0..n_classes-1.
-    """
-
-    def __init__(
-        self,
-        latent_dim=10,
-        hidden=(256, 128),
-        activation="relu",
-        output=None,
-        loss="mse",
-        n_classes=10,
-        class_weight=0.1,
-        epochs=30,
-        batch_size=256,
-        lr=1e-3,
-        patience=5,
-        min_steps=0,
-        seed=0,
-        device="auto",
-    ):
-        super().__init__(
-            latent_dim=latent_dim,
-            hidden=hidden,
-            activation=activation,
-            output=output,
-            loss=loss,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            patience=patience,
-            min_steps=min_steps,
-            seed=seed,
-            device=device,
-        )
-        self.n_classes = n_classes
-        self.class_weight = class_weight
-
-    def _module_class(self):
-        return SupervisedModule
-
-    def _module_extra(self):
-        return {"n_classes": self.n_classes, "class_weight": self.class_weight}
-
-    def _labels(self, y, n):
-        if y is None:
-            raise InputError(
-                "a supervised autoencoder needs labels: fit(X, X_val, y=..., y_val=...)"
-            )
-        y = np.asarray(y)
-        if y.shape != (n,) or y.min() < 0 or y.max() >= self.n_classes:
-            raise InputError(f"labels must be {n} integers in 0..{self.n_classes - 1}")
-        return torch.from_numpy(y.astype(np.int64))
-
-    @torch.no_grad()
-    def predict(self, X) -> np.ndarray:
-        """The predicted class of each sample."""
-        self.module_.eval()
-        z = self.module_.encode(torch.from_numpy(np.array(X, dtype=np.float32)))
-        return self.module_.classifier(z).argmax(dim=1).numpy()
-
-    def accuracy(self, X, y) -> float:
-        """Fraction of samples whose class is predicted right."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))

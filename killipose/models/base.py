@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import pickle
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import check_is_fitted
 
 from killipose.errors import InputError
 from killipose.files import atomic_path
@@ -21,9 +25,36 @@ class LatentModel(TransformerMixin, BaseEstimator):
 
     Subclasses set hyper-parameters in ``__init__`` (stored unchanged) and learned state in
     attributes with a trailing underscore. Arrays are float32 ``(samples, features)``.
+
+    As in scikit-learn, ``_parameter_constraints`` says what each parameter may be, checked
+    when ``fit`` starts; a subclass's ``__init__`` names only the parameters it adds and
+    passes the rest on with ``**params`` (:meth:`_get_param_names` collects them along the
+    class chain). Using a model before ``fit`` raises scikit-learn's ``NotFittedError``.
     """
 
     latent_dim: int
+    _parameter_constraints: ClassVar[dict] = {}
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """The ``__init__`` parameters of this class and, through ``**params``, its bases."""
+        names: set[str] = set()
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None or not issubclass(klass, LatentModel):
+                continue
+            parameters = inspect.signature(init).parameters.values()
+            names |= {p.name for p in parameters if p.name != "self" and p.kind != p.VAR_KEYWORD}
+            if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+                break
+        return sorted(names)
+
+    def _validate_params(self) -> None:
+        """Check the parameters against ``_parameter_constraints``: one line naming the bad one."""
+        try:
+            super()._validate_params()
+        except InvalidParameterError as err:
+            raise InputError(" ".join(str(err).split())) from None
 
     def score(self, X: np.ndarray, y=None) -> float:
         """Mean squared reconstruction error per element, in the units of ``X``.
@@ -31,10 +62,16 @@ class LatentModel(TransformerMixin, BaseEstimator):
         Lower is better (unlike scikit-learn's convention for ``score``); use
         ``scoring="neg_mean_squared_error"``-style wrappers in grid searches.
         """
+        check_is_fitted(self)
         X = np.asarray(X, dtype=np.float32)
         return float(np.mean((self.inverse_transform(self.transform(X)) - X) ** 2))
 
-    def _check_fit_input(self, X: np.ndarray) -> np.ndarray:
+    def _check_fit_input(self, X: np.ndarray, y=None) -> np.ndarray:
+        self._validate_params()
+        if y is not None and np.ndim(y) != 1:
+            raise InputError(
+                "y must be one label per sample; pass validation data as fit(X, X_val=...)"
+            )
         X = np.ascontiguousarray(X, dtype=np.float32)
         if X.ndim != 2:
             raise InputError(f"expected a 2-D array (samples, features), got shape {X.shape}")
@@ -58,6 +95,7 @@ class LatentModel(TransformerMixin, BaseEstimator):
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the fitted model to ``path`` (a torch file without pickled code)."""
+        check_is_fitted(self)
         blob = {
             "format": FORMAT,
             "class": type(self).__name__,
@@ -83,7 +121,7 @@ def load(path: str | os.PathLike) -> LatentModel:
         The file is missing, empty, truncated or damaged, holds Python objects, or is a
         torch file but not a killipose model. The message is one line naming the path.
     """
-    from killipose.models import CLASSES
+    from killipose.models import MODELS, class_of_file
 
     path = Path(path)
     if path.is_dir():
@@ -115,13 +153,14 @@ def load(path: str | os.PathLike) -> LatentModel:
             f"(written by another killipose version?); {refit}"
         )
     name = blob.get("class")
-    if not isinstance(name, str) or name not in CLASSES:
-        raise InputError(
-            f"{path}: unknown model class {str(name)[:40]!r} (known: {', '.join(CLASSES)})"
-        )
+    found = class_of_file(name) if isinstance(name, str) else None
+    if found is None:
+        known = ", ".join(sorted({spec.class_name for spec in MODELS.values()}))
+        raise InputError(f"{path}: unknown model class {str(name)[:40]!r} (known: {known})")
     n_features = blob.get("n_features_in")
     try:
-        model = CLASSES[name](**blob["params"])
+        cls, defaults = found
+        model = cls(**(defaults | blob["params"]))
         model._set_state(blob["state"], n_features)
         model.extra_ = dict(blob.get("extra", {}))
         # A file whose parts do not fit together fails here, not in a later stage.

@@ -135,7 +135,7 @@ class FoldModule(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
-    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, generator=None) -> torch.Tensor:
         """Mean squared reconstruction error (the training objective)."""
         return torch.nn.functional.mse_loss(self(x), x)
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+from numbers import Integral
+from typing import ClassVar
 
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
 
 from killipose.models.base import LatentModel
 
@@ -22,13 +26,21 @@ class PCAModel(LatentModel):
         Random seed (used only by randomised solvers; the full SVD is exact).
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "seed": [Interval(Integral, 0, None, closed="left")],
+    }
+
     def __init__(self, latent_dim: int = 4, seed: int = 0):
         self.latent_dim = latent_dim
         self.seed = seed
 
-    def fit(self, X, X_val=None):
-        """Fit on ``X`` (samples, features). ``X_val`` is accepted and ignored."""
-        X = self._check_fit_input(X)
+    def fit(self, X, y=None, *, X_val=None, y_val=None, progress=False, checkpoint=None):
+        """Fit on ``X`` (samples, features) in closed form.
+
+        The other arguments are those of every model's ``fit``, accepted and ignored.
+        """
+        X = self._check_fit_input(X, y)
         start = time.perf_counter()
         pca = PCA(n_components=self.latent_dim, svd_solver="full", random_state=self.seed)
         pca.fit(X.astype(np.float64))
@@ -42,12 +54,14 @@ class PCAModel(LatentModel):
 
     def transform(self, X):
         """Project onto the components: ``(samples, latent_dim)``."""
+        check_is_fitted(self)
         return ((np.asarray(X, dtype=np.float32) - self.mean_) @ self.components_.T).astype(
             np.float32
         )
 
     def inverse_transform(self, Z):
         """Map latent codes back to feature space."""
+        check_is_fitted(self)
         return (np.asarray(Z, dtype=np.float32) @ self.components_ + self.mean_).astype(np.float32)
 
     def _state(self):

@@ -129,7 +129,9 @@ def train_autoencoder(
     Parameters
     ----------
     module
-        Has ``loss(x, y)``, the objective minimised; starts from its current weights.
+        Has ``loss(x, y, generator=...)``, the objective minimised, which draws any noise
+        it needs (denoising, sampling) from ``generator``: the batch order's, so that a
+        resumed training draws the same noise. Starts from its current weights.
     X_train, X_val
         float32 tensors ``(samples, features)`` on the module's device.
     epochs, batch_size, lr, patience, seed, min_steps
@@ -218,7 +220,9 @@ def train_autoencoder(
             for group in optimiser.param_groups:
                 group["lr"] = lr_at(step)
             batch = order[i : i + batch_size]
-            loss = module.loss(X_train[batch], None if y_train is None else y_train[batch])
+            loss = module.loss(
+                X_train[batch], None if y_train is None else y_train[batch], generator=generator
+            )
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()

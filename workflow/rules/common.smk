@@ -4,10 +4,12 @@
 # the default run (1.7M-frame fish, 10k MNIST digits; results/benchmarks/ holds the
 # measurements). Larger tables need more: raise them with `set-resources` in a profile.
 import os
+import re
 import shlex
 import sys
 
 from killipose import InputError
+from killipose.models import MODELS
 from killipose.config import (
     check_config,
     check_paths,
@@ -30,7 +32,7 @@ RESULTS = "results"
 
 wildcard_constraints:
     dataset=r"[A-Za-z0-9][A-Za-z0-9_-]*",
-    model=r"pca|linear|nonlinear|supervised-linear|supervised-nonlinear",
+    model="|".join(map(re.escape, MODELS)),  # killipose.models.MODELS
     dim=r"\d+",
 
 
@@ -92,8 +94,8 @@ def fit_args(wildcards):
     flags = [f"--seed {config['seed']}"]
     for key, value in params.items():
         if isinstance(value, list):
-            value = ",".join(map(str, value))
-        flags.append(f"--{key.replace('_', '-')} {shlex.quote(str(value))}")
+            value = f"[{','.join(map(str, value))}]"
+        flags.append(f"--param {shlex.quote(f'{key}={value}')}")
     return " ".join(flags)
 
 

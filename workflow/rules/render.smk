@@ -88,6 +88,7 @@ rule plot_latents:
         start=lambda w: settings(w.dataset)["animation"]["start"],
         frames=lambda w: settings(w.dataset)["animation"]["frames"],
         title=lambda w: f"{w.dataset}: {w.dim}-D latent code over the animated window",
+        label=lambda w: MODELS[w.model].label,  # for the caption
     shell:
         "killipose plot-latents {output:q} --latent {wildcards.model}={input:q} "
         "--start {params.start} --frames {params.frames} --title {params.title:q} 2> {log:q}"
