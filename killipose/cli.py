@@ -51,8 +51,8 @@ EXAMPLES = {
     "prepare-mnist": "killipose prepare-mnist data/mnist results/mnist/clean",
     "fetch-mnist": "killipose fetch-mnist data/mnist",
     "qc": "killipose qc data/fish.csv results/fish/clean results/fish/figures/qc-missing.png",
-    "fit": "killipose fit results/fish/clean results/fish/models/nonlinear-4d --model nonlinear "
-    "--latent-dim 4",
+    "fit": "killipose fit results/fish/clean results/fish/models/vae-4d --model vae "
+    "--latent-dim 4 --param beta=0.5 --param hidden=64,64",
     "embed": "killipose embed results/fish/clean results/fish/models/pca-4d/model.pt "
     "results/fish/models/pca-4d/latent.parquet",
     "animate": "killipose animate results/fish/clean out.mp4 --model pca=models/pca-4d/model.pt "
@@ -393,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help="a model parameter, repeatable: e.g. --param epochs=30 --param hidden=128,128 "
-        "(python -c 'import killipose.models as m; print(m.model_params(\"vae\"))' lists them)",
+        "(a KEY the model does not take gets the list of those it does)",
     )
     p.add_argument("--threads", type=int, default=1)
     p.add_argument(
