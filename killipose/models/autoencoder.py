@@ -118,6 +118,26 @@ def reconstruction_loss(module: nn.Module, x_hat: torch.Tensor, x: torch.Tensor)
     return nn.functional.mse_loss(x_hat, x)
 
 
+class WrappedModule(nn.Module):
+    """An autoencoder module with the same code and weights and another training loss.
+
+    Subclasses (denoising, sparse) define ``loss``; the model starts where ``inner`` does.
+    """
+
+    def __init__(self, inner: nn.Module):
+        super().__init__()
+        self.inner = inner
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner.encode(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.inner.decode(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner(x)
+
+
 def positive(kind):
     return Interval(kind, 0, None, closed="neither")
 

@@ -14,29 +14,18 @@ from numbers import Real
 
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
-from torch import nn
 
 from killipose.errors import InputError
-from killipose.models.autoencoder import Autoencoder, reconstruction_loss
+from killipose.models.autoencoder import Autoencoder, WrappedModule, reconstruction_loss
 
 
-class DenoisingModule(nn.Module):
+class DenoisingModule(WrappedModule):
     """Wraps an autoencoder module: the same code and weights, a corrupted training input."""
 
-    def __init__(self, inner: nn.Module, noise: str, noise_level: float):
-        super().__init__()
-        self.inner = inner
+    def __init__(self, inner: torch.nn.Module, noise: str, noise_level: float):
+        super().__init__(inner)
         self.noise = noise
         self.noise_level = noise_level
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.inner.encode(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.inner.decode(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.inner(x)
 
     def corrupt(self, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         draw = torch.randn if self.noise == "gaussian" else torch.rand

@@ -11,28 +11,17 @@ from numbers import Real
 
 import torch
 from sklearn.utils._param_validation import Interval
-from torch import nn
 
 from killipose.errors import InputError
-from killipose.models.autoencoder import Autoencoder, reconstruction_loss
+from killipose.models.autoencoder import Autoencoder, WrappedModule, reconstruction_loss
 
 
-class SparseModule(nn.Module):
+class SparseModule(WrappedModule):
     """Wraps an autoencoder module: the same code and weights, an L1 penalty on the code."""
 
-    def __init__(self, inner: nn.Module, l1: float):
-        super().__init__()
-        self.inner = inner
+    def __init__(self, inner: torch.nn.Module, l1: float):
+        super().__init__(inner)
         self.l1 = l1
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.inner.encode(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.inner.decode(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.inner(x)
 
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, generator=None) -> torch.Tensor:
         """Reconstruction error plus ``l1`` times the mean absolute code value."""
