@@ -1,6 +1,8 @@
+import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -121,13 +123,22 @@ def test_synth_same_seed_same_file(tmp_path):
     assert (tmp_path / "a.parquet").read_bytes() != (tmp_path / "c.parquet").read_bytes()
 
 
+CONFIG = Path(__file__).parents[1] / "config" / "config.yaml"
+
+
 def test_the_workflow_and_commands_without_a_model_start_without_torch():
     """Snakemake imports killipose to read the workflow, and most jobs need no model:
     torch and scikit-learn (~5 s) load only when a model is used."""
     heavy = ("sklearn", "torch")
-    assert set(heavy) <= set(sys.modules)  # the names to look for: this process has them
+    for name in heavy:  # the names to look for: importing them here puts them in sys.modules
+        assert importlib.import_module(name).__name__ in sys.modules
     code = (
-        "import sys, killipose, killipose.cli, killipose.config\n"
+        "import sys, yaml, killipose, killipose.cli, killipose.config\n"
+        # the checks each Snakemake start (each SLURM job) runs on the default config
+        f"config = yaml.safe_load(open({str(CONFIG)!r}))\n"
+        "killipose.config.check_config(config)\n"
+        "[killipose.config.train_params(config, d, m) for d in config['run']"
+        " for m in killipose.config.dataset_settings(config, d)['models']]\n"
         f"print(sorted(set({heavy}) & set(sys.modules)), 'killipose.cli' in sys.modules)"
     )
     result = subprocess.run(

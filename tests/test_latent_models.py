@@ -155,6 +155,12 @@ def test_model_files_of_the_previous_version_still_load(name):
     assert (getattr(model, "n_classes", None) is not None) == name.startswith("supervised")
 
 
+@pytest.mark.parametrize("name", models.model_names())
+def test_parameters_read_from_source_are_those_of_the_class(name):
+    """model_params reads them without importing torch; the class's signature agrees."""
+    assert models.model_params(name) == models.MODELS[name].cls._get_param_names()
+
+
 def test_command_line_parameters_are_read_as_yaml():
     assert parse_param("epochs=30") == ("epochs", 30)
     assert parse_param("lr=1e-3") == ("lr", 1e-3)

@@ -12,8 +12,12 @@ here, and its tests.
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
+import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from killipose.errors import InputError
 
@@ -133,8 +137,32 @@ def model_names(needs_labels: bool | None = None) -> list[str]:
 
 
 def model_params(name: str) -> list[str]:
-    """The parameters ``make(name, ...)`` takes (``latent_dim`` and ``seed`` included)."""
-    return MODELS[name].cls._get_param_names()
+    """The parameters ``make(name, ...)`` takes (``latent_dim`` and ``seed`` included).
+
+    Read from the source of the class's ``__init__`` (and, through ``**params``, its
+    bases'), as :meth:`LatentModel._get_param_names` reads the imported signatures: the
+    workflow checks its config at every start, and importing the class would import torch
+    and scikit-learn (~7 s of CPU per Snakemake process, each SLURM job included).
+    """
+    module, cls = MODELS[name].path.split(":")
+    return sorted(_init_params(module, cls))
+
+
+@functools.cache
+def _init_params(module: str, cls: str) -> frozenset[str]:
+    tree = ast.parse(Path(importlib.util.find_spec(module).origin).read_text())
+    node = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls)
+    init = next(f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__")
+    names = {a.arg for a in init.args.args[1:] + init.args.kwonlyargs}
+    if init.args.kwarg is None:
+        return frozenset(names)
+    base = node.bases[0].id  # **params goes on to the first base, imported by name
+    where = next(
+        f"{n.module}" if n.level == 0 else module.rsplit(".", n.level)[0] + f".{n.module}"
+        for n in tree.body
+        if isinstance(n, ast.ImportFrom) and base in {a.name for a in n.names}
+    )
+    return frozenset(names) | _init_params(where, base)
 
 
 def make(name: str, latent_dim: int = 4, seed: int = 0, **params):
