@@ -15,12 +15,12 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from killipose.errors import InputError
-from killipose.models.base import LatentModel
+from killipose.models.base import LatentModel, at_least, positive
 from killipose.models.fold import FoldModule
 from killipose.models.training import (
     batched_loss,
@@ -136,14 +136,6 @@ class WrappedModule(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.inner(x)
-
-
-def positive(kind):
-    return Interval(kind, 0, None, closed="neither")
-
-
-def at_least(kind, low):
-    return Interval(kind, low, None, closed="left")
 
 
 class Autoencoder(LatentModel):

@@ -11,13 +11,23 @@ from typing import ClassVar
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from killipose.errors import InputError
 from killipose.files import atomic_path
 
 FORMAT = "killipose-model/1"
+
+
+def positive(kind) -> Interval:
+    """A parameter constraint: a number of ``kind`` (``Integral``, ``Real``) above 0."""
+    return Interval(kind, 0, None, closed="neither")
+
+
+def at_least(kind, low) -> Interval:
+    """A parameter constraint: a number of ``kind`` that is ``low`` or more."""
+    return Interval(kind, low, None, closed="left")
 
 
 class LatentModel(TransformerMixin, BaseEstimator):

@@ -13,10 +13,11 @@ from __future__ import annotations
 from numbers import Real
 
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
 from killipose.errors import InputError
 from killipose.models.autoencoder import Autoencoder, WrappedModule, reconstruction_loss
+from killipose.models.base import at_least
 
 
 class DenoisingModule(WrappedModule):
@@ -50,7 +51,7 @@ class DenoisingAutoencoder(Autoencoder):
 
     _parameter_constraints = Autoencoder._parameter_constraints | {
         "noise": [StrOptions({"gaussian", "masking"})],
-        "noise_level": [Interval(Real, 0, None, closed="left")],
+        "noise_level": [at_least(Real, 0)],
     }
 
     def __init__(self, noise: str = "gaussian", noise_level: float = 0.1, **params):

@@ -9,10 +9,9 @@ from typing import ClassVar
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from killipose.models.base import LatentModel
+from killipose.models.base import LatentModel, at_least
 
 
 class PCAModel(LatentModel):
@@ -27,8 +26,8 @@ class PCAModel(LatentModel):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "latent_dim": [Interval(Integral, 1, None, closed="left")],
-        "seed": [Interval(Integral, 0, None, closed="left")],
+        "latent_dim": [at_least(Integral, 1)],
+        "seed": [at_least(Integral, 0)],
     }
 
     def __init__(self, latent_dim: int = 4, seed: int = 0):

@@ -10,10 +10,10 @@ from __future__ import annotations
 from numbers import Real
 
 import torch
-from sklearn.utils._param_validation import Interval
 
 from killipose.errors import InputError
 from killipose.models.autoencoder import Autoencoder, WrappedModule, reconstruction_loss
+from killipose.models.base import at_least
 
 
 class SparseModule(WrappedModule):
@@ -35,9 +35,7 @@ class SparseAutoencoder(Autoencoder):
     Takes the parameters of :class:`~killipose.models.Autoencoder`, and ``l1``.
     """
 
-    _parameter_constraints = Autoencoder._parameter_constraints | {
-        "l1": [Interval(Real, 0, None, closed="left")]
-    }
+    _parameter_constraints = Autoencoder._parameter_constraints | {"l1": [at_least(Real, 0)]}
 
     def __init__(self, l1: float = 1e-3, **params):
         super().__init__(**params)

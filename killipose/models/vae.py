@@ -24,7 +24,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from killipose.errors import InputError
-from killipose.models.autoencoder import Autoencoder, AutoencoderModule, at_least, mlp
+from killipose.models.autoencoder import Autoencoder, AutoencoderModule, mlp
+from killipose.models.base import at_least
 
 
 class VAEModule(AutoencoderModule):
