@@ -17,6 +17,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/render.smk"
+include: "workflow/rules/generate.smk"
 include: "workflow/rules/mnist.smk"
 
 

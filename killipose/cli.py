@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from killipose.animation import render_reconstruction
@@ -27,8 +28,10 @@ from killipose.figures import (
     plot_model_comparison,
 )
 from killipose.files import read_json, write_parquet
+from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk, require_vae
 from killipose.io import format_names, keypoint_names, read_table
 from killipose.io.describe import describe_file
+from killipose.metrics import mean_over_seeds
 from killipose.mnist import MIRROR, fetch_mnist, load_mnist, mnist_table
 from killipose.mnist_figures import (
     example_digits,
@@ -36,6 +39,8 @@ from killipose.mnist_figures import (
     plot_encoder_maps,
     plot_error_vs_dim,
     plot_interpolation,
+    plot_prior_grid,
+    plot_prior_samples,
     plot_reconstructions,
 )
 from killipose.models import model_names
@@ -69,6 +74,13 @@ EXAMPLES = {
     "--model linear=models/linear-10d/model.pt --model nonlinear=models/nonlinear-10d/model.pt",
     "summarise-clean": "killipose summarise-clean results/fish/clean/report.json summary.html",
     "video-page": "killipose video-page results/fish/animations/reconstruction-4d.mp4 page.html",
+    "mnist-samples": "killipose mnist-samples results/mnist/figures/vae-samples.png "
+    "results/mnist/models/vae-2d/model.pt results/mnist/models/vae-10d/model.pt --seed 0",
+    "mnist-prior-grid": "killipose mnist-prior-grid results/mnist/figures/vae-grid-2d.png "
+    "results/mnist/models/vae-2d/model.pt --steps 15",
+    "generate-poses": "killipose generate-poses results/fish/clean "
+    "results/fish/models/vae-4d/model.pt results/fish/animations/vae-walk-4d.mp4 "
+    "--frames 200 --seed 0",
 }
 
 
@@ -266,7 +278,7 @@ def cmd_plot_latents(args) -> None:
 
 
 def cmd_compare(args) -> None:
-    metrics = [read_json(p) for p in args.metrics]
+    metrics = mean_over_seeds([read_json(p) for p in args.metrics])
     if args.figure and all("test_error_px" in m for m in metrics):
         plot_model_comparison(metrics, args.figure, args.title)
     elif args.figure:
@@ -298,6 +310,46 @@ def cmd_mnist_interpolation(args) -> None:
     models = {n: _load(p) for n, p in _model_paths(args.model).items()}
     start, end = X[labels == a][0], X[labels == b][0]
     plot_interpolation(models, start, end, args.out, args.title)
+
+
+def _load_vae(path: Path):
+    return require_vae(_load(path), path)
+
+
+def cmd_mnist_samples(args) -> None:
+    models = [_load_vae(p) for p in args.models]
+    plot_prior_samples(models, args.out, args.title, side=args.side, seed=args.seed)
+
+
+def cmd_mnist_prior_grid(args) -> None:
+    model = _load_vae(args.model)
+    if model.latent_dim != 2:
+        raise InputError(
+            f"{args.model}: the grid covers a 2-D code, this VAE's is {model.latent_dim}-D; "
+            "give the one fitted with --latent-dim 2"
+        )
+    plot_prior_grid(model, args.out, args.title, steps=args.steps)
+
+
+def cmd_generate_poses(args) -> None:
+    clean = load_clean(args.cleandir)
+    model = _load_vae(args.model)
+    codes = latent_walk(args.frames, model.latent_dim, seed=args.seed, timescale=args.timescale)
+    try:
+        poses = decode_poses(model, clean, codes)
+    except InputError as err:
+        raise InputError(f"{args.model}: {err} ({args.cleandir})") from None
+    fps = args.fps or clean.fps
+    render_reconstruction(
+        {GENERATED_PANEL: poses},
+        clean.keypoints,
+        np.arange(args.frames),
+        np.arange(args.frames) / fps,
+        args.out,
+        fps=fps,
+        title=args.title or f"VAE walk, {model.latent_dim}-D",
+        progress=sys.stderr.isatty(),
+    )
 
 
 def cmd_summarise_clean(args) -> None:
@@ -461,6 +513,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", action="append", required=True, help="NAME=PATH, repeatable")
     p.add_argument("--digits", default="2,7", help="the two digits, e.g. 2,7")
     p.add_argument("--title", default="MNIST interpolation")
+
+    p = add(
+        "mnist-samples",
+        cmd_mnist_samples,
+        "Digits a VAE generates: decoded from codes drawn from its prior N(0, I), one panel "
+        "per model.",
+    )
+    p.add_argument("out", type=Path)
+    p.add_argument("models", nargs="+", type=Path, help="VAE model files (fitted with vae)")
+    p.add_argument("--side", type=int, default=8, help="SIDE x SIDE digits per panel")
+    p.add_argument("--seed", type=int, default=0, help="of the codes; the same for each panel")
+    p.add_argument("--title", default="MNIST, samples from the prior")
+
+    p = add(
+        "mnist-prior-grid",
+        cmd_mnist_prior_grid,
+        "A 2-D VAE's decoder over a grid of prior quantiles (the 5th to the 95th percentile "
+        "of N(0, 1) on each axis).",
+    )
+    p.add_argument("out", type=Path)
+    p.add_argument("model", type=Path, help="a VAE model file with a 2-D code")
+    p.add_argument("--steps", type=int, default=15, help="digits along each axis")
+    p.add_argument("--title", default="MNIST, walk over the 2-D code")
+
+    p = add(
+        "generate-poses",
+        cmd_generate_poses,
+        "Render poses a VAE generates along a smooth random walk in its code (MP4), with the "
+        "reconstruction video's renderer.",
+    )
+    p.add_argument("cleandir", type=Path, help="the cleaned table the VAE was fitted on")
+    p.add_argument("model", type=Path, help="a VAE model file")
+    p.add_argument("out", type=Path)
+    p.add_argument("--frames", type=int, default=200)
+    p.add_argument("--seed", type=int, default=0, help="of the walk")
+    p.add_argument(
+        "--timescale",
+        type=float,
+        default=10.0,
+        help="frames over which the code changes (sd of the smoothing kernel)",
+    )
+    p.add_argument("--fps", type=float, default=None, help="default: the data's frame rate")
+    p.add_argument(
+        "--title",
+        default=None,
+        help="top left of each frame, kept short: a video of one panel is 320 px wide; "
+        "each panel says 'generated, not recorded' (default: VAE walk, <dim>-D)",
+    )
 
     p = add("summarise-clean", cmd_summarise_clean, "Write the cleaning report as an HTML page.")
     p.add_argument("report", type=Path)

@@ -21,7 +21,17 @@ from killipose.io import format_names, keypoints_in
 from killipose.models import model_names, model_params
 
 #: Keys a dataset may set for itself; anything else comes from the top level.
-DATASET_OVERRIDES = ("models", "latent_dims", "clean", "animation", "train", "model_params")
+DATASET_OVERRIDES = (
+    "models",
+    "latent_dims",
+    "seeds",
+    "clean",
+    "animation",
+    "train",
+    "model_params",
+)
+#: Top-level keys a config may leave out, and their values then.
+OPTIONAL_DEFAULTS = {"seeds": 1}
 
 
 def validate_config(config: dict, schema_path: str | os.PathLike) -> None:
@@ -196,16 +206,18 @@ def datasets_of_kind(config: dict, kind: str) -> list[str]:
 def dataset_settings(config: dict, name: str) -> dict:
     """The settings of one dataset, with the top-level defaults filled in.
 
-    Adds ``keypoints_arg``, ``fps_arg``, ``animation_fps_arg``, ``read_args`` (format and
+    Adds ``seed_list`` (the seeds of each model's fits: ``seed``, ``seed + 1``, ... ``seeds``
+    of them), ``keypoints_arg``, ``fps_arg``, ``animation_fps_arg``, ``read_args`` (format and
     individual) and ``clean_args`` (confidence and frame): the values as the ``killipose``
     command line takes them.
     """
     ds = dict(config["datasets"][name])
     for key in DATASET_OVERRIDES:
-        default = config[key]
+        default = config.get(key, OPTIONAL_DEFAULTS.get(key))
         ds[key] = (
             {**default, **ds.get(key, {})} if isinstance(default, dict) else ds.get(key, default)
         )
+    ds["seed_list"] = [config["seed"] + i for i in range(ds["seeds"])]
     keypoints = ds.get("keypoints", "auto")
     ds["keypoints_arg"] = keypoints if keypoints == "auto" else ",".join(keypoints)
     ds["fps_arg"] = f"--fps {ds['fps']}" if "fps" in ds else ""

@@ -166,7 +166,8 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     """Test error of each model: overall (normalised MSE and px RMSE) and per keypoint (px).
 
     Models are shown in the registry's order (``killipose.models.MODELS``: PCA first);
-    ratios are to the first.
+    ratios are to the first. Entries averaged over seeds (:func:`killipose.metrics.
+    mean_over_seeds`) show the mean as the bar and each seed's test MSE as a dot.
     """
     metrics = sorted(
         metrics,
@@ -185,6 +186,10 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     ax_mse, ax_px, ax_kp = fig.subplots(1, 3, width_ratios=[1.1, 1, 2])
     mse = [m["test_mse"] for m in metrics]
     bars = ax_mse.bar(ticks, mse, color=colours)
+    for i, m in enumerate(metrics):  # each seed's fit, when there are several
+        seeds = m.get("test_mse_seeds", [])
+        if len(seeds) > 1:
+            ax_mse.plot([i] * len(seeds), seeds, "o", ms=3, mfc="none", mec="k", mew=0.6)
     ratio = [f"{v / mse[0]:,.{2 if v < 10 * mse[0] else 0}f} x" for v in mse]
     upright = {"fontsize": 7, "rotation": 90, "padding": 2} if many else {"fontsize": 8}
     ax_mse.bar_label(bars, ratio, **upright)
@@ -194,7 +199,9 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
         ax_mse.set_yscale("log")
     else:
         ax_mse.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
-    ax_mse.set_title(f"test MSE, as a ratio to {labels[0]}")
+    seeds = max(len(m.get("test_mse_seeds", [])) for m in metrics)
+    over = f", mean of {seeds} seeds (dots)" if seeds > 1 else ""
+    ax_mse.set_title(f"test MSE, as a ratio to {labels[0]}{over}", fontsize=9 if over else None)
     ax_mse.margins(y=0.25)
     rmse = [m["test_rmse_px"] for m in metrics]
     bars = ax_px.bar(ticks, rmse, color=colours)

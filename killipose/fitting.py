@@ -7,6 +7,9 @@ import os
 from pathlib import Path
 
 import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from killipose.cleaning import CleanTable
 from killipose.files import atomic_path, write_json
@@ -64,6 +67,7 @@ def fit_model(
         metrics["data"] = clean.report["source"]
         if labelled:
             metrics["test_accuracy"] = model.accuracy(clean.matrix("test"), clean.labels("test"))
+        metrics["probe_accuracy"] = probe_accuracy(model, clean)
     else:
         metrics |= pose_metrics(model, clean)
     metrics |= {
@@ -71,7 +75,20 @@ def fit_model(
         "seed": seed,
         "epochs_run": len(model.history_),
     }
+    if hasattr(model, "kept_start_"):
+        metrics["kept_start"] = model.kept_start_
     return model, metrics
+
+
+def probe_accuracy(model: LatentModel, clean: CleanTable) -> float:
+    """Test accuracy of a logistic regression that reads the class from ``model``'s code.
+
+    Fitted on the codes of the training samples (standardised), scored on the test
+    samples' codes: how much of the class the unsupervised code keeps.
+    """
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    probe.fit(model.transform(clean.matrix("train")), clean.labels("train"))
+    return float(probe.score(model.transform(clean.matrix("test")), clean.labels("test")))
 
 
 def save_fit(model: LatentModel, metrics: dict, outdir: str | os.PathLike) -> None:

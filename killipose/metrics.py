@@ -57,3 +57,36 @@ def pose_metrics(model: LatentModel, clean: CleanTable) -> dict:
         zip(clean.keypoints, distance.mean(axis=0).round(4).tolist(), strict=True)
     )
     return out
+
+
+def mean_over_seeds(metrics: list[dict]) -> list[dict]:
+    """One entry per model and latent dimension: the mean over its seeds' fits.
+
+    Numbers (and ``test_error_px`` per keypoint) are averaged, flags (``kept_start``)
+    become the share of fits that have them; ``seed`` becomes the list
+    of seeds, and ``test_mse_sd`` is the sample standard deviation of the test MSE over
+    them (``nan`` for one fit), ``test_mse_seeds`` its values. Order: first appearance.
+    """
+    groups: dict[tuple, list[dict]] = {}
+    for m in metrics:
+        groups.setdefault((m["model"], m["latent_dim"]), []).append(m)
+    out = []
+    for fits in groups.values():
+        mean = dict(fits[0])
+        for key, value in fits[0].items():
+            if key in ("latent_dim", "seed"):
+                continue
+            values = [f[key] for f in fits]
+            if isinstance(value, bool):  # a share of the fits
+                mean[key] = float(np.mean(values))
+                continue
+            if isinstance(value, int | float) and len(set(values)) > 1:
+                mean[key] = float(np.mean(values))
+            elif key == "test_error_px":
+                mean[key] = {k: float(np.mean([f[key][k] for f in fits])) for k in value}
+        mse = np.array([f["test_mse"] for f in fits])
+        mean["seed"] = [f["seed"] for f in fits]
+        mean["test_mse_seeds"] = mse.tolist()
+        mean["test_mse_sd"] = float(mse.std(ddof=1)) if len(mse) > 1 else float("nan")
+        out.append(mean)
+    return out

@@ -1,5 +1,6 @@
 """Figures of the MNIST benchmark: reconstructions, error against dimension, encoder maps,
-decoder grids and interpolations, as in the autoencoder tutorials the project comes from.
+decoder grids and interpolations, as in the autoencoder tutorials the project comes from,
+and what a variational autoencoder generates from its prior.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from killipose.figures import MODEL_COLOURS, MODEL_LABELS, save_figure
+from killipose.generation import prior_grid
 
 if TYPE_CHECKING:  # torch is imported only where a model is used
-    from killipose.models import LatentModel
+    from killipose.models import LatentModel, VariationalAutoencoder
 
 SIDE = 28
 
@@ -63,27 +65,35 @@ def plot_reconstructions(
 
 
 def plot_error_vs_dim(metrics: list[dict], path: str | os.PathLike, title: str) -> None:
-    """Test MSE against latent dimension, one line per model (points for single dims)."""
+    """Against latent dimension, one line per model (points for single dims): test MSE,
+    the logistic-regression probe's test accuracy on the code, and the fit time."""
     frame = pd.DataFrame(metrics).sort_values("latent_dim")
-    fig = Figure(figsize=(6.2, 3.8), layout="constrained")
-    ax = fig.subplots()
-    for name, rows in frame.groupby("model", sort=False):
-        style = "o-" if len(rows) > 1 else "s"
-        ax.plot(
-            rows["latent_dim"],
-            rows["test_mse"],
-            style,
-            label=_label(name),
-            color=MODEL_COLOURS.get(name),
-            ms=6,
-        )
-    ax.set_xscale("log", base=2)
+    panels = [("test_mse", "test MSE per pixel (pixels in [0, 1])", "test error")]
+    if "probe_accuracy" in frame:
+        panels.append(("probe_accuracy", "digit accuracy of a linear probe", "class in the code"))
+    panels.append(("fit_seconds", "fit time (s)", "fit time"))
+    fig = Figure(figsize=(4.2 * len(panels) + 1.6, 3.8), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
     dims = sorted(frame["latent_dim"].unique())
-    ax.set_xticks(dims, [str(d) for d in dims])
-    ax.set_xlabel("latent dimension")
-    ax.set_ylabel("test MSE per pixel (pixels in [0, 1])")
-    ax.legend(frameon=False, fontsize=8)
-    ax.set_title(title)
+    for ax, (column, ylabel, heading) in zip(axes, panels, strict=True):
+        for name, rows in frame.dropna(subset=[column]).groupby("model", sort=False):
+            ax.plot(
+                rows["latent_dim"],
+                rows[column],
+                "o-" if len(rows) > 1 else "s",
+                label=_label(name),
+                color=MODEL_COLOURS.get(name),
+                ms=5,
+            )
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(dims, [str(d) for d in dims])
+        ax.set_xlabel("latent dimension")
+        ax.set_ylabel(ylabel)
+        ax.set_title(heading, fontsize=10)
+    axes[-1].set_yscale("log")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right center", frameon=False, fontsize=8)
+    fig.suptitle(title)
     save_figure(fig, path)
 
 
@@ -192,4 +202,52 @@ def plot_interpolation(
         ax.set_ylabel(_label(name), rotation=0, ha="right", va="center", fontsize=9)
     axes[-1].set_xlabel("original A | decoded (1-t)·z(A) + t·z(B), t = 0 … 1 | original B")
     fig.suptitle(title)
+    save_figure(fig, path)
+
+
+def plot_prior_samples(
+    models: list[VariationalAutoencoder],
+    path: str | os.PathLike,
+    title: str,
+    side: int = 8,
+    seed: int = 0,
+) -> None:
+    """``side * side`` digits decoded from codes drawn from the prior N(0, I), one panel
+    per model (normally one VAE per latent dimension); the same ``seed`` for each."""
+    fig = Figure(figsize=(0.4 + 2.9 * len(models), 3.75), layout="constrained")
+    axes = fig.subplots(1, len(models), squeeze=False)[0]
+    for ax, model in zip(axes, models, strict=True):
+        images = np.clip(model.sample(side * side, seed=seed), 0, 1)
+        ax.imshow(_tile(images, side, side), cmap="gray_r", vmin=0, vmax=1)
+        _bare(ax)
+        ax.set_title(_label("vae", model.latent_dim), fontsize=10)
+    fig.suptitle(
+        f"{title}\ngenerated: decoded from random codes z ~ N(0, I), not test digits",
+        fontsize=10,
+    )
+    save_figure(fig, path)
+
+
+def plot_prior_grid(
+    model: LatentModel, path: str | os.PathLike, title: str, steps: int = 15
+) -> None:
+    """A 2-D model's decoder over a grid of prior quantiles (5%-95% on each axis, see
+    :func:`killipose.generation.prior_grid`), one image, as in Kingma and Welling."""
+    codes = prior_grid(steps)
+    images = np.clip(model.inverse_transform(codes), 0, 1)
+    fig = Figure(figsize=(6.2, 6.6), layout="constrained")
+    ax = fig.subplots()
+    ax.imshow(_tile(images, steps, steps), cmap="gray_r", vmin=0, vmax=1)
+    # Ticks at the centres of every other column and row, labelled with their code.
+    every = np.arange(0, steps, 2)
+    centres = (every + 0.5) * SIDE - 0.5
+    ax.set_xticks(centres, [f"{z:.1f}" for z in codes[every, 0]])
+    ax.set_yticks(centres, [f"{z:.1f}" for z in codes[every * steps, 1]])
+    ax.tick_params(labelsize=8, length=2)
+    ax.set_xlabel("z1 (prior quantiles 5% … 95%)")
+    ax.set_ylabel("z2 (prior quantiles 5% … 95%)")
+    ax.set_title(
+        f"{title}\ngenerated: {_label('vae', 2)} decoder on a grid over its prior, not test digits",
+        fontsize=10,
+    )
     save_figure(fig, path)

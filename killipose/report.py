@@ -162,9 +162,12 @@ def metrics_table(metrics: list[dict]) -> pd.DataFrame:
             "train_mse",
             "val_mse",
             "test_mse",
+            "test_mse_sd",
             "explained_variance",
             "test_rmse_px",
             "test_accuracy",
+            "probe_accuracy",
+            "kept_start",
             "n_train",
             "n_val",
             "n_test",
@@ -175,10 +178,39 @@ def metrics_table(metrics: list[dict]) -> pd.DataFrame:
         if c in rows
     ]
     rows = rows[keep].sort_values(["latent_dim", "model"], key=lambda s: s.map(_model_order))
+    if "seed" in rows:  # a list of seeds after averaging over them
+        rows["seed"] = rows["seed"].map(
+            lambda v: " ".join(map(str, v)) if isinstance(v, list) else v
+        )
     pca = rows[rows["model"] == "pca"].set_index("latent_dim")["test_mse"]
     if len(pca):
-        rows.insert(5, "test_mse / PCA", rows["test_mse"] / rows["latent_dim"].map(pca))
+        at = rows.columns.get_loc("test_mse") + 1 + ("test_mse_sd" in rows)
+        rows.insert(at, "test_mse / PCA", rows["test_mse"] / rows["latent_dim"].map(pca))
     return rows.reset_index(drop=True)
+
+
+def winners(table: pd.DataFrame) -> list[str]:
+    """One sentence per latent dimension: which model has the lowest mean test MSE, and
+    by how much it beats PCA and the runner-up."""
+    sentences = []
+    for dim, rows in table.groupby("latent_dim", sort=True):
+        if len(rows) < 2:
+            continue
+        rows = rows.sort_values("test_mse")
+        best, second = rows.iloc[0], rows.iloc[1]
+        label = MODEL_LABELS.get(best["model"], best["model"])
+        spread = ""
+        seeds = str(best.get("seed", ""))
+        if len(seeds.split()) > 1:
+            spread = f" (mean of {len(seeds.split())} seeds, sd {best['test_mse_sd']:.2g})"
+        text = f"At {dim}-D the {label} has the lowest test MSE, {best['test_mse']:.3g}{spread}"
+        if "test_mse / PCA" in rows and best["model"] != "pca":
+            text += f", {best['test_mse / PCA']:.2f} times PCA's"
+        runner = MODEL_LABELS.get(second["model"], second["model"])
+        ratio = second["test_mse"] / best["test_mse"]
+        text += f"; the next best, {runner}, has {ratio:.2f} times its error."
+        sentences.append(text)
+    return sentences
 
 
 def _model_order(value):
@@ -200,20 +232,30 @@ def write_metrics_table(
             "(z-scores), on contiguous time blocks: train (first 80%), val (next 10%), test "
             "(last 10%). Explained variance is 1 - SSE/SST on the test block. RMSE (px) is "
             "over every x and y value of the test block, in pixels. Frames per block are in "
-            "the cleaning summary and the CSV.</p>"
+            "the cleaning summary and the CSV. With several seeds, numbers are means over "
+            "them and ± is their standard deviation.</p>"
         )
     else:
         note = (
             "<p class='note'>MSE is the mean squared error per pixel (pixels in [0, 1]) on "
             "the train, validation and test digits; ÷ PCA is the test MSE over PCA's at the "
             "same dimension. Explained variance is 1 - SSE/SST on the test digits. Accuracy: "
-            "share of test digits classified right (supervised models only).</p>"
+            "share of test digits classified right (supervised models only). Probe acc.: a "
+            "logistic regression fitted on the model's codes of the training digits, scored "
+            "on the test digits' codes (how much of the digit's class the code keeps).</p>"
         )
     shown = pd.DataFrame(
         {
             "model": table["model"].map(lambda m: MODEL_LABELS.get(m, m)),
             "dim": table["latent_dim"],
-            "test MSE": table["test_mse"].map(lambda v: f"{v:.2e}"),
+            "test MSE": [
+                f"{v:.2e}" + ("" if pd.isna(sd) else f" ± {sd:.1e}")
+                for v, sd in zip(
+                    table["test_mse"],
+                    table.get("test_mse_sd", [float("nan")] * len(table)),
+                    strict=True,
+                )
+            ],
             "÷ PCA": table.get("test_mse / PCA", pd.Series(dtype=float)).map(lambda v: f"{v:.3f}"),
             "val MSE": table["val_mse"].map(lambda v: f"{v:.2e}"),
             "train MSE": table["train_mse"].map(lambda v: f"{v:.2e}"),
@@ -224,11 +266,18 @@ def write_metrics_table(
         shown["RMSE (px)"] = table["test_rmse_px"].map(lambda v: f"{v:.3f}")
     if "test_accuracy" in table:
         shown["accuracy"] = table["test_accuracy"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    if "probe_accuracy" in table:
+        shown["probe acc."] = table["probe_accuracy"].map(
+            lambda v: "" if pd.isna(v) else f"{v:.3f}"
+        )
     shown["epochs"] = table["epochs_run"]
     shown["fit (s)"] = table["fit_seconds"].map(lambda v: f"{v:.1f}")
+    if "seed" in table:
+        shown["seeds"] = table["seed"]
     sources = sorted({m["data"] for m in metrics if "data" in m})
     data = "".join(f"<p><b>Data</b>: {html.escape(source)}.</p>" for source in sources)
-    body = data + note + _table(shown.dropna(axis=1, how="all"), "Models", index=False)
+    found = "".join(f"<p><b>{html.escape(s)}</b></p>" for s in winners(table))
+    body = found + data + note + _table(shown.dropna(axis=1, how="all"), "Models", index=False)
     errors = [m for m in metrics if "test_error_px" in m]
     if errors:
         per_keypoint = pd.DataFrame(

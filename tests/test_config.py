@@ -123,6 +123,10 @@ def test_dataset_settings_fill_in_the_defaults():
     }
     assert ds["clean_args"] == "--min-confidence auto --frame world --origin centroid"
     assert ds["read_args"] == "--format auto"
+    assert ds["seed_list"] == [0, 1, 2]  # seeds: 3 from seed 0
+    assert dataset_settings(config, "mnist")["seed_list"] == [0]  # the dataset's seeds: 1
+    config["seed"] = 5
+    assert dataset_settings(config, "killifish")["seed_list"] == [5, 6, 7]
 
 
 NAME_RULE = (

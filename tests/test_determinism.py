@@ -66,6 +66,12 @@ def test_other_seed_gives_other_but_equivalent_fit(fits, name):
         np.testing.assert_array_equal(latent_0, latent_1)
         assert without_timing(metrics_0) | {"seed": 1} == without_timing(metrics_1)
         return
+    if metrics_0.get("kept_start") and metrics_1.get("kept_start"):
+        # The fold kept its start, PCA's solution, which no seed changes (on these 2,400
+        # frames training does not beat it; the seed's effect on training is tested in
+        # test_models.py with the plain MLP design).
+        np.testing.assert_array_equal(latent_0, latent_1)
+        return
     assert not np.array_equal(latent_0, latent_1)
     assert metrics_0["test_mse"] != metrics_1["test_mse"]
     assert metrics_1["test_mse"] == pytest.approx(metrics_0["test_mse"], rel=SEED_TOLERANCE[name])

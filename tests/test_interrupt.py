@@ -37,6 +37,7 @@ CONFIG = {
         "threads": 1,
     },
     "model_params": {"linear": {"min_steps": 0}},
+    "seeds": 1,
 }
 MODEL = "results/fish/models/linear-2d"
 

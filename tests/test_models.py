@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -67,7 +69,7 @@ def test_nonlinear_autoencoder_beats_pca_on_a_curve():
 
 def test_same_seed_same_model_other_seed_other_model():
     X = gaussian(800).astype(np.float32)
-    kw = dict(latent_dim=2, hidden=(8,), epochs=3, batch_size=64, device="cpu")
+    kw = dict(latent_dim=2, design="mlp", hidden=(8,), epochs=3, batch_size=64, device="cpu")
     a = models.make("nonlinear", seed=1, **kw).fit(X)
     b = models.make("nonlinear", seed=1, **kw).fit(X)
     c = models.make("nonlinear", seed=2, **kw).fit(X)
@@ -229,3 +231,27 @@ def test_fold_design_on_egocentric_postures(fish):
     fold = models.make("nonlinear", latent_dim=4, hidden=(16, 16), epochs=3, device="cpu")
     fold.fit(X, X_val=X_val)
     assert fold.score(X_test) < 1.5 * pca.score(X_test)
+
+
+def test_the_fold_starts_at_pca_exactly_and_keeps_it_when_training_does_not_beat_it(tmp_path):
+    # Isotropic noise: no code beats PCA's on held-out frames, so the model must end there.
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(1200, 8)) * np.linspace(3, 0.5, 8)).astype(np.float32)
+    pca = models.make("pca", latent_dim=4).fit(X[:1000])
+    fold = models.make(
+        "nonlinear", latent_dim=4, hidden=(16, 16), epochs=3, batch_size=128, device="cpu"
+    ).fit(X[:1000], X_val=X[1000:1100])
+    assert fold.kept_start_
+    test = X[1100:]
+    assert fold.score(test) == pytest.approx(pca.score(test), rel=1e-5)
+    np.testing.assert_allclose(
+        np.abs(fold.transform(test)), np.abs(pca.transform(test)), rtol=1e-3, atol=1e-3
+    )
+    fold.save(tmp_path / "fold.pt")
+    assert models.load(tmp_path / "fold.pt").score(test) == fold.score(test)
+
+
+def test_a_fold_file_from_before_the_pca_start_loads_folded():
+    path = Path(__file__).parent / "data" / "models" / "nonlinear.pt"
+    model = models.load(path)
+    assert bool(model.module_.folded)

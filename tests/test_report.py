@@ -1,10 +1,57 @@
 import json
 
 import numpy as np
+import pytest
 
 from killipose import clean_table, make_killifish_table
 from killipose import report as kp_report
 from killipose.animation import render_reconstruction
+from killipose.metrics import mean_over_seeds
+
+
+def fit_metrics(model, mse, seed=0, dim=4):
+    return {
+        "model": model,
+        "latent_dim": dim,
+        "train_mse": mse,
+        "val_mse": mse,
+        "test_mse": mse,
+        "explained_variance": 1 - mse,
+        "test_error_px": {"head": 10 * mse, "tail": 20 * mse},
+        "n_train": 8,
+        "n_val": 1,
+        "n_test": 1,
+        "epochs_run": 3 + seed,
+        "fit_seconds": 1.0,
+        "seed": seed,
+    }
+
+
+def test_seeds_are_averaged_with_their_spread_and_the_winner_is_named(tmp_path):
+    fits = [fit_metrics("pca", 1.0, s) for s in (0, 1, 2)]
+    fits += [fit_metrics("nonlinear", e, s) for s, e in ((0, 0.5), (1, 0.6), (2, 0.7))]
+    fits += [fit_metrics("linear", e, s) for s, e in ((0, 1.0), (1, 1.0), (2, 1.03))]
+    means = mean_over_seeds(fits)
+    assert [m["model"] for m in means] == ["pca", "nonlinear", "linear"]
+    nonlinear = means[1]
+    assert nonlinear["test_mse"] == pytest.approx(0.6)
+    assert nonlinear["test_mse_sd"] == pytest.approx(0.1)
+    assert nonlinear["test_mse_seeds"] == [0.5, 0.6, 0.7]
+    assert nonlinear["seed"] == [0, 1, 2]
+    assert nonlinear["test_error_px"] == pytest.approx({"head": 6.0, "tail": 12.0})
+    assert nonlinear["epochs_run"] == pytest.approx(4.0) and nonlinear["n_train"] == 8
+    table = kp_report.metrics_table(means)
+    assert list(table["model"]) == ["pca", "linear", "nonlinear"]
+    np.testing.assert_allclose(table["test_mse / PCA"], [1.0, 1.01, 0.6])
+    assert list(table["seed"]) == ["0 1 2"] * 3
+    assert kp_report.winners(table) == [
+        "At 4-D the nonlinear AE has the lowest test MSE, 0.6 (mean of 3 seeds, sd 0.1), "
+        "0.60 times PCA's; the next best, PCA, has 1.67 times its error."
+    ]
+    kp_report.write_metrics_table(means, tmp_path / "m.csv", tmp_path / "m.html", "fish")
+    page = (tmp_path / "m.html").read_text()
+    assert "At 4-D the nonlinear AE has the lowest test MSE" in page
+    assert "6.00e-01 ± 1.0e-01" in page
 
 
 def test_metrics_table_orders_models_and_gives_the_ratio_to_pca():

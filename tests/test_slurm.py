@@ -52,6 +52,7 @@ SMALL = {
     },
     "model_params": {"linear": {"lr": 0.03, "min_steps": 300}},
     "animation": {"start": 0, "frames": 40},
+    "seeds": 1,
 }
 
 

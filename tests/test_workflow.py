@@ -65,6 +65,7 @@ SMALL = {
         "nonlinear": {"hidden": [32, 32], "epochs": 8},
     },
     "animation": {"start": 0, "frames": 120},
+    "seeds": 1,
 }
 
 
@@ -161,8 +162,9 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
         model_params={"linear": {"min_steps": 500}, "nonlinear": {"hidden": [16, 16]}},
         run=["mouse_csv", "mouse_pq"],
         datasets={
-            # The table's reading is what this dataset tests: PCA alone (one quick fit).
-            "mouse_csv": {"kind": "pose", "path": str(csv), "models": ["pca"]},
+            # The table's reading is what this dataset tests: PCA alone (quick fits), with
+            # two seeds: the second seed's fit gets its own folder and joins the table.
+            "mouse_csv": {"kind": "pose", "path": str(csv), "models": ["pca"], "seeds": 2},
             "mouse_pq": {
                 "kind": "pose",
                 "path": str(parquet),
@@ -185,6 +187,10 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
     metrics = json.loads((cwd / "results/mouse_pq/models/nonlinear-2d/metrics.json").read_text())
     assert metrics["latent_dim"] == 2 and set(metrics["test_error_px"]) == {"nose", "neck", "hip"}
     assert (cwd / "results/mouse_csv/animations/reconstruction-4d.mp4").is_file()
+    second = cwd / "results/mouse_csv/models/pca-4d/seed-1/metrics.json"
+    assert json.loads(second.read_text())["seed"] == 1
+    row = pd.read_csv(cwd / "results/mouse_csv/metrics-4d.csv").iloc[0]
+    assert row["seed"] == "0 1" and row["test_mse_sd"] == pytest.approx(0, abs=1e-12)
     assert (cwd / "results/mouse_pq/animations/reconstruction-2d.mp4").is_file()
 
 
@@ -199,6 +205,7 @@ def test_mnist_through_the_same_fit_and_embed_stages(tmp_path):
                 "kind": "mnist",
                 "path": "data/mnist",
                 # One code size: the stages and figures are the subject, not the science.
+                "models": ["pca", "linear", "nonlinear", "vae"],
                 "latent_dims": [2],
                 "supervised": {"models": ["supervised-linear"], "latent_dims": [2]},
                 "interpolation": {"latent_dim": 2, "digits": [3, 8]},
@@ -210,7 +217,9 @@ def test_mnist_through_the_same_fit_and_embed_stages(tmp_path):
                         "hidden": [64],
                         "activation": "relu",
                         "output": "sigmoid",
+                        "epochs": 3,
                     },
+                    "vae": {"hidden": [64], "output": "sigmoid", "epochs": 3},
                 },
             }
         },
@@ -229,8 +238,10 @@ def test_mnist_through_the_same_fit_and_embed_stages(tmp_path):
         assert (out / "figures" / name).stat().st_size > 10_000, name
     table = pd.read_csv(out / "metrics.csv")
     assert sorted(zip(table["model"], table["latent_dim"], strict=True)) == sorted(
-        [(m, 2) for m in ("pca", "linear", "nonlinear", "supervised-linear")]
+        [(m, 2) for m in ("pca", "linear", "nonlinear", "vae", "supervised-linear")]
     )
+    # Every unsupervised code is probed for the digit's class.
+    assert table["probe_accuracy"].between(0.1, 1).sum() == 4
     sup = json.loads((out / "models" / "supervised-linear-2d" / "metrics.json").read_text())
     assert 0.1 < sup["test_accuracy"] <= 1
     assert sup["data"].startswith("fallback: the 10,000 test digits")

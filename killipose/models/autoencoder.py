@@ -155,8 +155,9 @@ class Autoencoder(LatentModel):
         ``"relu"``, ``"silu"``, ``"tanh"``, ``"gelu"``, or ``None`` for a linear model.
     design
         ``"mlp"``: encoder and decoder MLPs, randomly initialised. ``"fold"``: starts at
-        PCA's code and folds its heading circle (see :mod:`killipose.models.fold`); for
-        poses of freely moving animals, needs ``latent_dim >= 2`` and an activation.
+        PCA's solution, keeps it unless training beats it, and folds its heading circle
+        (see :mod:`killipose.models.fold`); for poses of freely moving animals, needs
+        ``latent_dim >= 2`` and an activation.
     output
         ``None`` (linear output) or ``"sigmoid"`` (reconstructions in [0, 1], for images).
     loss
@@ -296,9 +297,9 @@ class Autoencoder(LatentModel):
 
         Notes
         -----
-        A module that starts from the data (the fold design starts at PCA's code) has its
-        starting state scored on ``X_val`` too, and keeps it if training does not beat it:
-        such a model never ends worse than where it started.
+        A module that starts from the data (the fold design starts at PCA's solution) has
+        its starting state scored on ``X_val`` too, and keeps it if training does not beat
+        it (``kept_start_``): such a model never ends worse on validation than PCA.
         """
         X = self._check_fit_input(X, y)
         X_val = X if X_val is None else np.ascontiguousarray(X_val, dtype=np.float32)
@@ -317,6 +318,7 @@ class Autoencoder(LatentModel):
         if starts_from_data:
             start_state = copy.deepcopy(self.module_.state_dict())
             start_loss = batched_loss(self.module_, X_val_t, y_val_t)
+            inner.start_training()
         self.history_ = train_autoencoder(
             self.module_,
             X_t,

@@ -7,7 +7,9 @@ settle on that same code: at PCA's solution the gradient toward also coding the 
 is zero to first order (the bend averages out over left and right), so gradient descent
 does not leave it.
 
-The fold makes the step explicit. The code starts as PCA's. One 2-D direction of it is the
+The fold makes the step explicit. The module starts as PCA exactly (the fold switched off,
+:meth:`FoldModule.init_from_data`), so its starting state can be scored and kept if
+training does not beat it; training switches the fold on. One 2-D direction of it is the
 heading circle (found from the data as the projection whose radius is most constant);
 its radius carries no information in a linear code, so the fold replaces the radius by
 ``exp(scale * b)``, where ``b`` is a learned nonlinear feature of the frame (the bend).
@@ -80,10 +82,20 @@ class FoldModule(nn.Module):
         self.encoder_residual = residual_mlp(n, hidden, k, activation, 0.1)
         self.decoder_residual = residual_mlp(k + 3, hidden, n, activation, 0.1)
         self.bend = residual_mlp(n, [max(h // 2, 4) for h in hidden], 1, activation, 1.0)
+        # 0: PCA's linear code and its transpose as decoder; 1: the fold. Files written
+        # before the switch existed hold a trained fold (see _load_from_state_dict).
+        self.register_buffer("folded", torch.ones(()))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        state_dict.setdefault(prefix + "folded", torch.ones(()))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @torch.no_grad()
     def init_from_data(self, X: np.ndarray, seed: int) -> float:
-        """Start at PCA's solution for ``X`` and find the heading circle; return its CV.
+        """Set PCA's solution for ``X``, fold off, and find the heading circle; return its CV.
+
+        The module is then exactly PCA (up to float32 rounding); :meth:`start_training`
+        switches the fold on.
 
         Deterministic: an exact SVD and a search seeded by ``seed`` give the same start,
         bit for bit, for the same ``X`` (on the same thread count).
@@ -110,12 +122,20 @@ class FoldModule(nn.Module):
         P_inv = torch.linalg.solve(P @ P.T, P)
         self.decode_circle.copy_(P_inv @ C)
         self.decode_rest.copy_((torch.eye(k) - P.T @ P_inv) @ C)
+        self.folded.fill_(0)
         return cv
+
+    @torch.no_grad()
+    def start_training(self) -> None:
+        """Leave PCA's solution: switch the fold on (training moves from there)."""
+        self.folded.fill_(1)
 
     def _whitened(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.mean) @ self.whiten
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.folded:
+            return (x - self.mean) @ self.encode_linear.T
         xw = self._whitened(x)
         z = (x - self.mean) @ self.encode_linear.T + self.encoder_residual(xw)
         u = z @ self.circle.T
@@ -125,6 +145,8 @@ class FoldModule(nn.Module):
         return z - u @ P_inv + (direction * radius) @ P_inv
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
+        if not self.folded:
+            return self.mean + z @ self.encode_linear
         v = z @ self.circle.T
         r = v.norm(dim=1, keepdim=True).clamp_min(1e-6)
         direction = v / r

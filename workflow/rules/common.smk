@@ -34,6 +34,7 @@ wildcard_constraints:
     dataset=r"[A-Za-z0-9][A-Za-z0-9_-]*",
     model="|".join(map(re.escape, MODELS)),  # killipose.models.MODELS
     dim=r"\d+",
+    seed=r"\d+",
 
 
 def one_of(names):
@@ -69,8 +70,22 @@ def clean_mem_mb(wildcards, input):
     return max(3000, int(1000 + factor * input.size_mb))
 
 
-def model_dir(dataset, model, dim):
-    return f"{RESULTS}/{dataset}/models/{model}-{dim}d"
+def model_dir(dataset, model, dim, seed=None):
+    """Where a fit's files go: the first seed's fit (the one figures show), or another's."""
+    root = f"{RESULTS}/{dataset}/models/{model}-{dim}d"
+    if seed is None or seed == settings(dataset)["seed_list"][0]:
+        return root
+    return f"{root}/seed-{seed}"
+
+
+def seed_metrics(dataset, models, dims):
+    """metrics.json of every seed's fit of these models at these dimensions."""
+    return [
+        f"{model_dir(dataset, m, d, s)}/metrics.json"
+        for m in models
+        for d in dims
+        for s in settings(dataset)["seed_list"]
+    ]
 
 
 def fit_threads(wildcards):
@@ -91,7 +106,8 @@ def fit_args(wildcards):
     params = train_params(config, wildcards.dataset, wildcards.model)
     params.pop("threads")
     params.pop("gpus", None)
-    flags = [f"--seed {config['seed']}"]
+    seed = getattr(wildcards, "seed", settings(wildcards.dataset)["seed_list"][0])
+    flags = [f"--seed {seed}"]
     for key, value in params.items():
         if isinstance(value, list):
             value = f"[{','.join(map(str, value))}]"
@@ -121,6 +137,10 @@ def mnist_outputs(dataset):
             f"{root}/figures/encoder-map-2d.png",
             f"{root}/figures/decoder-grid-2d.png",
         ]
+    if "vae" in ds["models"]:
+        out.append(f"{root}/figures/vae-samples.png")
+        if 2 in ds["latent_dims"]:
+            out.append(f"{root}/figures/vae-grid-2d.png")
     if "interpolation" in ds:
         out.append(
             f"{root}/figures/interpolation-{ds['interpolation']['latent_dim']}d.png"
@@ -156,4 +176,9 @@ def all_outputs():
                 f"{root}/figures/latents-{dim}d.png",
             ]
             out += [f"{root}/figures/latents-{m}-{dim}d.png" for m in ds["models"]]
+            if "vae" in ds["models"]:
+                out += [
+                    f"{root}/animations/vae-walk-{dim}d.mp4",
+                    f"{root}/animations/vae-walk-{dim}d.html",
+                ]
     return out

@@ -31,13 +31,21 @@ rule fit:
         "--latent-dim {wildcards.dim} --threads {threads} {params.args} 2> {log:q}"
 
 
+use rule fit as fit_seed with:
+    output:
+        model=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/seed-{{seed}}/model.pt",
+        metrics=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/seed-{{seed}}/metrics.json",
+        history=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/seed-{{seed}}/history.csv",
+    log:
+        f"{RESULTS}/logs/{{dataset}}/fit-{{model}}-{{dim}}d-seed-{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/fit-{{model}}-{{dim}}d-seed-{{seed}}.tsv"
+
+
 rule compare:
-    """Every model at one latent dimension: metrics table and comparison figure."""
+    """Every model at one latent dimension, every seed: metrics table and figure."""
     input:
-        lambda w: [
-            f"{model_dir(w.dataset, m, w.dim)}/metrics.json"
-            for m in models_of(w.dataset)
-        ],
+        lambda w: seed_metrics(w.dataset, models_of(w.dataset), [w.dim]),
     output:
         figure=report(
             f"{RESULTS}/{{dataset}}/figures/comparison-{{dim}}d.png",

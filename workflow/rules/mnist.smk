@@ -26,8 +26,9 @@ rule mnist_metrics:
     """Every model at every dimension: the metrics table and test error against dimension."""
     input:
         lambda w: [
-            f"{model_dir(w.dataset, m, d)}/metrics.json"
+            metrics
             for m, d in mnist_fits(w.dataset)
+            for metrics in seed_metrics(w.dataset, [m], [d])
         ],
     output:
         figure=report(
