@@ -47,6 +47,13 @@ def _time_unit(seconds: float) -> tuple[float, str]:
     return 1.0, "s"
 
 
+def _duration(seconds: float) -> str:
+    """A fit time as a person says it: ``0.4 s``, ``52 s``, ``3.7 min``."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
 def plot_missing_data(
     raw: pd.DataFrame,
     clean_frame: pd.DataFrame,
@@ -166,8 +173,9 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     """Test error of each model: overall (normalised MSE and px RMSE) and per keypoint (px).
 
     Models are shown in the registry's order (``killipose.models.MODELS``: PCA first);
-    ratios are to the first. Entries averaged over seeds (:func:`killipose.metrics.
-    mean_over_seeds`) show the mean as the bar and each seed's test MSE as a dot.
+    ratios are to the first; under each name, the fit time. Entries averaged over seeds
+    (:func:`killipose.metrics.mean_over_seeds`) show the mean as the bar and each seed's
+    test MSE as a dot.
     """
     metrics = sorted(
         metrics,
@@ -181,6 +189,8 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     colours = [MODEL_COLOURS.get(n, "#777777") for n in names]
     labels = [MODEL_LABELS.get(n, n) for n in names]
     ticks = [label.replace(" AE", "\nAE") for label in labels]  # two lines: no overlap
+    if all("fit_seconds" in m for m in metrics):  # and how long each fit took
+        ticks = [f"{t}\n{_duration(m['fit_seconds'])}" for t, m in zip(ticks, metrics, strict=True)]
     many = len(metrics) > 3  # more bars: a wider figure, slanted names, smaller numbers
     fig = Figure(figsize=(9.2 + 0.9 * max(len(metrics) - 3, 0), 3.8), layout="constrained")
     ax_mse, ax_px, ax_kp = fig.subplots(1, 3, width_ratios=[1.1, 1, 2])
@@ -200,7 +210,7 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     else:
         ax_mse.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
     seeds = max(len(m.get("test_mse_seeds", [])) for m in metrics)
-    over = f", mean of {seeds} seeds (dots)" if seeds > 1 else ""
+    over = f"\nmean of {seeds} seeds; dots: each seed" if seeds > 1 else ""
     ax_mse.set_title(f"test MSE, as a ratio to {labels[0]}{over}", fontsize=9 if over else None)
     ax_mse.margins(y=0.25)
     rmse = [m["test_rmse_px"] for m in metrics]

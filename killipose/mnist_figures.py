@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from killipose.figures import MODEL_COLOURS, MODEL_LABELS, save_figure
 from killipose.generation import prior_grid
@@ -67,7 +68,9 @@ def plot_reconstructions(
 def plot_error_vs_dim(metrics: list[dict], path: str | os.PathLike, title: str) -> None:
     """Against latent dimension, one line per model (points for single dims): test MSE,
     the logistic-regression probe's test accuracy on the code, and the fit time."""
-    frame = pd.DataFrame(metrics).sort_values("latent_dim")
+    frame = pd.DataFrame(metrics).sort_values("latent_dim", kind="stable")
+    order = {name: i for i, name in enumerate(MODEL_LABELS)}  # the registry's order
+    frame = frame.sort_values("model", key=lambda s: s.map(order), kind="stable")
     panels = [("test_mse", "test MSE per pixel (pixels in [0, 1])", "test error")]
     if "probe_accuracy" in frame:
         panels.append(("probe_accuracy", "digit accuracy of a linear probe", "class in the code"))
@@ -91,6 +94,9 @@ def plot_error_vs_dim(metrics: list[dict], path: str | os.PathLike, title: str) 
         ax.set_ylabel(ylabel)
         ax.set_title(heading, fontsize=10)
     axes[-1].set_yscale("log")
+    axes[-1].yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axes[-1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axes[-1].yaxis.set_minor_formatter(NullFormatter())
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right center", frameon=False, fontsize=8)
     fig.suptitle(title)

@@ -255,3 +255,16 @@ def test_a_fold_file_from_before_the_pca_start_loads_folded():
     path = Path(__file__).parent / "data" / "models" / "nonlinear.pt"
     model = models.load(path)
     assert bool(model.module_.folded)
+
+
+def test_the_heading_circle_is_found_from_the_axis_pairs_alone():
+    from killipose.models.fold import find_circle
+
+    rng = np.random.default_rng(0)
+    heading = rng.uniform(-np.pi, np.pi, 3000)
+    position = rng.uniform(-3, 3, (3000, 2))
+    Z = np.column_stack([position, np.cos(heading), np.sin(heading)])
+    Z += rng.normal(0, 0.01, Z.shape)
+    cv, P = find_circle(Z, seed=0, restarts=0)
+    assert cv < 0.03
+    assert np.abs(P[:, :2]).max() < 0.05 * np.abs(P[:, 2:]).max()  # reads heading only

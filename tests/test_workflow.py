@@ -159,18 +159,30 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
         SMALL,
         # Plumbing, not science: short fits.
         train=SMALL["train"] | {"epochs": 5, "patience": 5},
-        model_params={"linear": {"min_steps": 500}, "nonlinear": {"hidden": [16, 16]}},
+        model_params={
+            "linear": {"min_steps": 500},
+            "nonlinear": {"hidden": [16, 16]},
+            "vae": {"hidden": [16, 16]},
+        },
         run=["mouse_csv", "mouse_pq"],
         datasets={
-            # The table's reading is what this dataset tests: PCA alone (quick fits), with
-            # two seeds: the second seed's fit gets its own folder and joins the table.
-            "mouse_csv": {"kind": "pose", "path": str(csv), "models": ["pca"], "seeds": 2},
+            # The table's reading is what this dataset tests (quick fits), and two seeds:
+            # the second seed's fit gets its own folder and joins the table; PCA, which
+            # uses no randomness, is fitted once.
+            "mouse_csv": {
+                "kind": "pose",
+                "path": str(csv),
+                "models": ["pca", "linear"],
+                "seeds": 2,
+            },
             "mouse_pq": {
                 "kind": "pose",
                 "path": str(parquet),
                 "fps": 30,
                 "keypoints": ["nose", "neck", "hip"],
                 "latent_dims": [2],
+                # and the VAE, whose random walk becomes a video of generated poses
+                "models": ["pca", "linear", "nonlinear", "vae"],
             },
         },
     )
@@ -187,11 +199,18 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
     metrics = json.loads((cwd / "results/mouse_pq/models/nonlinear-2d/metrics.json").read_text())
     assert metrics["latent_dim"] == 2 and set(metrics["test_error_px"]) == {"nose", "neck", "hip"}
     assert (cwd / "results/mouse_csv/animations/reconstruction-4d.mp4").is_file()
-    second = cwd / "results/mouse_csv/models/pca-4d/seed-1/metrics.json"
-    assert json.loads(second.read_text())["seed"] == 1
-    row = pd.read_csv(cwd / "results/mouse_csv/metrics-4d.csv").iloc[0]
-    assert row["seed"] == "0 1" and row["test_mse_sd"] == pytest.approx(0, abs=1e-12)
+    models = cwd / "results/mouse_csv/models"
+    assert json.loads((models / "linear-4d/seed-1/metrics.json").read_text())["seed"] == 1
+    assert not (models / "pca-4d/seed-1").exists()
+    table = pd.read_csv(cwd / "results/mouse_csv/metrics-4d.csv").set_index("model")
+    assert list(table["seed"].astype(str)) == ["0", "0 1"]
+    assert table.loc["linear", "test_mse_sd"] > 0
     assert (cwd / "results/mouse_pq/animations/reconstruction-2d.mp4").is_file()
+    walk = cwd / "results/mouse_pq/animations/vae-walk-2d.mp4"
+    reader = imageio_ffmpeg.read_frames(str(walk))
+    next(reader)
+    assert sum(1 for _ in reader) == 200
+    assert "generated" in (cwd / "results/mouse_pq/animations/vae-walk-2d.html").read_text()
 
 
 @pytest.mark.slow

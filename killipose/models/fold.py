@@ -166,14 +166,22 @@ def find_circle(Z: np.ndarray, seed: int, restarts: int = 8, steps: int = 400):
     """The 2-D projection ``P`` (2, k) of codes ``Z`` whose radius ``|P z|`` varies least.
 
     Returns ``(cv, P)``: the radius' coefficient of variation and ``P`` scaled so the mean
-    radius is 1. Several random starts, Adam on var(r²)/mean(r²)².
+    radius is 1. Adam on var(r²)/mean(r²)², from every pair of the code's first six axes
+    (each scaled to unit spread: a heading circle lies near two principal axes) and from
+    ``restarts`` random directions; the lowest wins. Random starts alone missed the fish's
+    circle for one seed in four (CV 0.27 against 0.015).
     """
     generator = torch.Generator().manual_seed(seed)
     Zt = torch.tensor(Z, dtype=torch.float64)
+    k = Zt.shape[1]
+    scale = 1 / Zt.std(dim=0).clamp_min(1e-12)
+    axes = torch.eye(k, dtype=torch.float64) * scale
+    first = min(k, 6)  # pairs of the first six axes: at most 15 starts
+    starts = [axes[[i, j]] for i in range(first) for j in range(i + 1, first)]
+    starts += [torch.randn(2, k, generator=generator, dtype=torch.float64) for _ in range(restarts)]
     best_cv, best_P = np.inf, None
-    for _ in range(restarts):
-        P = torch.randn(2, Zt.shape[1], generator=generator, dtype=torch.float64)
-        P.requires_grad_()
+    for P in starts:
+        P = P.clone().requires_grad_()
         optimiser = torch.optim.Adam([P], lr=0.05)
         with torch.enable_grad():  # callers may be under no_grad
             for _ in range(steps):
