@@ -38,6 +38,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/trackers.py
 
 clean:
 	rm -rf results .snakemake

@@ -74,7 +74,8 @@ def plot_error_vs_dim(metrics: list[dict], path: str | os.PathLike, title: str) 
     panels = [("test_mse", "test MSE per pixel (pixels in [0, 1])", "test error")]
     if "probe_accuracy" in frame:
         panels.append(("probe_accuracy", "digit accuracy of a linear probe", "class in the code"))
-    panels.append(("fit_seconds", "fit time (s)", "fit time"))
+    if "fit_seconds" in frame:
+        panels.append(("fit_seconds", "fit time (s)", "fit time"))
     fig = Figure(figsize=(4.2 * len(panels) + 1.6, 3.8), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     dims = sorted(frame["latent_dim"].unique())
@@ -93,10 +94,11 @@ def plot_error_vs_dim(metrics: list[dict], path: str | os.PathLike, title: str) 
         ax.set_xlabel("latent dimension")
         ax.set_ylabel(ylabel)
         ax.set_title(heading, fontsize=10)
-    axes[-1].set_yscale("log")
-    axes[-1].yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    axes[-1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    axes[-1].yaxis.set_minor_formatter(NullFormatter())
+    if panels[-1][0] == "fit_seconds":
+        axes[-1].set_yscale("log")
+        axes[-1].yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axes[-1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axes[-1].yaxis.set_minor_formatter(NullFormatter())
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right center", frameon=False, fontsize=8)
     fig.suptitle(title)

@@ -147,6 +147,11 @@ def test_figures_are_drawn(tmp_path):
     )
     metrics = [{"model": n, "latent_dim": d, "test_mse": 1 / d} for n in fitted for d in (2, 4)]
     plot_error_vs_dim(metrics, tmp_path / "m.png", "m")
+    assert png_shape(tmp_path / "m.png")[1] < 2.5 * png_shape(tmp_path / "m.png")[0]  # 1 panel
+    for m in metrics:
+        m |= {"probe_accuracy": 0.5 + m["latent_dim"] / 10, "fit_seconds": 3.0 * m["latent_dim"]}
+    plot_error_vs_dim(metrics, tmp_path / "p.png", "p")
+    assert png_shape(tmp_path / "p.png")[1] > 3 * png_shape(tmp_path / "p.png")[0]  # 3 panels
     height, width, _ = png_shape(tmp_path / "r.png")
     assert 0.3 < height / width < 0.6  # 4 rows of 10 digits
     assert png_shape(tmp_path / "e.png")[1] > 2.5 * png_shape(tmp_path / "e.png")[0]  # 3 panels
