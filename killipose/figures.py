@@ -191,15 +191,15 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     ticks = [label.replace(" AE", "\nAE") for label in labels]  # two lines: no overlap
     if all("fit_seconds" in m for m in metrics):  # and how long each fit took
         ticks = [f"{t}\n{_duration(m['fit_seconds'])}" for t, m in zip(ticks, metrics, strict=True)]
-    many = len(metrics) > 3  # more bars: a wider figure, slanted names, smaller numbers
-    fig = Figure(figsize=(9.2 + 0.9 * max(len(metrics) - 3, 0), 3.8), layout="constrained")
+    many = len(metrics) > 3  # more bars: a wider figure, smaller names and numbers
+    fig = Figure(figsize=(9.2 + 1.4 * max(len(metrics) - 3, 0), 3.8), layout="constrained")
     ax_mse, ax_px, ax_kp = fig.subplots(1, 3, width_ratios=[1.1, 1, 2])
     mse = [m["test_mse"] for m in metrics]
     bars = ax_mse.bar(ticks, mse, color=colours)
-    for i, m in enumerate(metrics):  # each seed's fit, when there are several
+    for i, m in enumerate(metrics):  # each seed's fit (several), beside the bar's label
         seeds = m.get("test_mse_seeds", [])
         if len(seeds) > 1:
-            ax_mse.plot([i] * len(seeds), seeds, "o", ms=3, mfc="none", mec="k", mew=0.6)
+            ax_mse.plot([i + 0.25] * len(seeds), seeds, "o", ms=3, mfc="none", mec="k", mew=0.6)
     ratio = [f"{v / mse[0]:,.{2 if v < 10 * mse[0] else 0}f} x" for v in mse]
     upright = {"fontsize": 7, "rotation": 90, "padding": 2} if many else {"fontsize": 8}
     ax_mse.bar_label(bars, ratio, **upright)
@@ -236,6 +236,6 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     ax_kp.legend(frameon=False, fontsize=8, ncols=2 if many else 1)
     ax_kp.margins(y=0.35 if many else 0.1)  # room above the bars for the legend
     for ax in (ax_mse, ax_px):
-        ax.tick_params(axis="x", labelsize=8, rotation=40 if many else 0)
+        ax.tick_params(axis="x", labelsize=7 if many else 8)  # names on lines, upright
     fig.suptitle(title)
     save_figure(fig, path)
