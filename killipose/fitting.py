@@ -75,7 +75,7 @@ def fit_model(
         "seed": seed,
         "epochs_run": len(model.history_),
     }
-    if hasattr(model, "kept_start_"):
+    if getattr(model, "kept_start_", None) is not None:  # a model that starts from PCA
         metrics["kept_start"] = model.kept_start_
     return model, metrics
 

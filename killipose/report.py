@@ -270,6 +270,8 @@ def write_metrics_table(
         shown["probe acc."] = table["probe_accuracy"].map(
             lambda v: "" if pd.isna(v) else f"{v:.3f}"
         )
+    if "kept_start" in table:  # the share of seeds whose fit ended at its start (PCA's)
+        shown["kept PCA"] = table["kept_start"].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
     shown["epochs"] = table["epochs_run"]
     shown["fit (s)"] = table["fit_seconds"].map(lambda v: f"{v:.1f}")
     if "seed" in table:

@@ -268,3 +268,10 @@ def test_the_heading_circle_is_found_from_the_axis_pairs_alone():
     cv, P = find_circle(Z, seed=0, restarts=0)
     assert cv < 0.03
     assert np.abs(P[:, :2]).max() < 0.05 * np.abs(P[:, 2:]).max()  # reads heading only
+
+
+def test_only_a_model_that_starts_from_pca_reports_whether_it_kept_its_start():
+    X = gaussian(400).astype(np.float32)
+    kw = dict(latent_dim=2, hidden=(8,), epochs=1, batch_size=64, device="cpu")
+    assert models.make("nonlinear", design="mlp", **kw).fit(X).kept_start_ is None
+    assert models.make("nonlinear", **kw).fit(X).kept_start_ in (True, False)

@@ -29,7 +29,10 @@ def fit_metrics(model, mse, seed=0, dim=4):
 
 def test_seeds_are_averaged_with_their_spread_and_the_winner_is_named(tmp_path):
     fits = [fit_metrics("pca", 1.0, s) for s in (0, 1, 2)]
-    fits += [fit_metrics("nonlinear", e, s) for s, e in ((0, 0.5), (1, 0.6), (2, 0.7))]
+    fits += [
+        fit_metrics("nonlinear", e, s) | {"kept_start": s == 2}
+        for s, e in ((0, 0.5), (1, 0.6), (2, 0.7))
+    ]
     fits += [fit_metrics("linear", e, s) for s, e in ((0, 1.0), (1, 1.0), (2, 1.03))]
     means = mean_over_seeds(fits)
     assert [m["model"] for m in means] == ["pca", "nonlinear", "linear"]
@@ -52,6 +55,8 @@ def test_seeds_are_averaged_with_their_spread_and_the_winner_is_named(tmp_path):
     page = (tmp_path / "m.html").read_text()
     assert "At 4-D the nonlinear AE has the lowest test MSE" in page
     assert "6.00e-01 ± 1.0e-01" in page
+    assert nonlinear["kept_start"] == pytest.approx(1 / 3)
+    assert "<th>kept PCA</th>" in page and "<td>33%</td>" in page
 
 
 def test_metrics_table_orders_models_and_gives_the_ratio_to_pca():

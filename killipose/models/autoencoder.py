@@ -299,7 +299,8 @@ class Autoencoder(LatentModel):
         -----
         A module that starts from the data (the fold design starts at PCA's solution) has
         its starting state scored on ``X_val`` too, and keeps it if training does not beat
-        it (``kept_start_``): such a model never ends worse on validation than PCA.
+        it (``kept_start_``, ``None`` for a model started from random weights): such a
+        model never ends worse on validation than PCA.
         """
         X = self._check_fit_input(X, y)
         X_val = X if X_val is None else np.ascontiguousarray(X_val, dtype=np.float32)
@@ -336,7 +337,8 @@ class Autoencoder(LatentModel):
             fingerprint={"class": type(self).__name__}
             | {k: v for k, v in self.get_params().items() if k != "device"},
         )
-        self.kept_start_ = False
+        # None: the model started from random weights, there was no start to keep.
+        self.kept_start_ = False if starts_from_data else None
         if starts_from_data and batched_loss(self.module_, X_val_t, y_val_t) >= start_loss:
             self.module_.load_state_dict(start_state)
             self.kept_start_ = True
