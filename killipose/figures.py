@@ -15,7 +15,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from killipose.files import atomic_path
-from killipose.models import MODELS
+from killipose.models import MODELS, model_rank
 
 mpl.rcParams.update(
     {
@@ -177,14 +177,7 @@ def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: s
     (:func:`killipose.metrics.mean_over_seeds`) show the mean as the bar and each seed's
     test MSE as a dot.
     """
-    metrics = sorted(
-        metrics,
-        key=lambda m: (
-            list(MODEL_LABELS).index(m["model"])
-            if m["model"] in MODEL_LABELS
-            else len(MODEL_LABELS)
-        ),
-    )
+    metrics = sorted(metrics, key=lambda m: model_rank(m["model"]))
     names = [m["model"] for m in metrics]
     colours = [MODEL_COLOURS.get(n, "#777777") for n in names]
     labels = [MODEL_LABELS.get(n, n) for n in names]

@@ -15,6 +15,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from killipose.figures import MODEL_COLOURS, MODEL_LABELS, save_figure
 from killipose.generation import prior_grid
+from killipose.models import model_rank
 
 if TYPE_CHECKING:  # torch is imported only where a model is used
     from killipose.models import LatentModel, VariationalAutoencoder
@@ -69,8 +70,7 @@ def plot_error_vs_dim(metrics: list[dict], path: str | os.PathLike, title: str) 
     """Against latent dimension, one line per model (points for single dims): test MSE,
     the logistic-regression probe's test accuracy on the code, and the fit time."""
     frame = pd.DataFrame(metrics).sort_values("latent_dim", kind="stable")
-    order = {name: i for i, name in enumerate(MODEL_LABELS)}  # the registry's order
-    frame = frame.sort_values("model", key=lambda s: s.map(order), kind="stable")
+    frame = frame.sort_values("model", key=lambda s: s.map(model_rank), kind="stable")
     panels = [("test_mse", "test MSE per pixel (pixels in [0, 1])", "test error")]
     if "probe_accuracy" in frame:
         panels.append(("probe_accuracy", "digit accuracy of a linear probe", "class in the code"))

@@ -19,7 +19,7 @@ import pandas as pd
 
 from killipose.figures import MODEL_LABELS
 from killipose.files import atomic_path
-from killipose.models import MODELS
+from killipose.models import model_rank
 
 _STYLE = """<style>
 body{font-family:system-ui,sans-serif;font-size:13px;margin:1em;color:#222}
@@ -215,8 +215,7 @@ def winners(table: pd.DataFrame) -> list[str]:
 
 def _model_order(value):
     """The registry's order (``killipose.models.MODELS``); unknown names last."""
-    order = {name: i for i, name in enumerate(MODELS)}
-    return order.get(value, len(order)) if isinstance(value, str) else value
+    return model_rank(value) if isinstance(value, str) else value
 
 
 def write_metrics_table(

@@ -131,6 +131,13 @@ def class_of_file(name: str) -> tuple[type, dict] | None:
     return None
 
 
+def model_rank(name: str) -> int:
+    """Where ``name`` stands in :data:`MODELS`, the order figures and tables show models
+    in; a name not in it comes last."""
+    names = list(MODELS)
+    return names.index(name) if name in MODELS else len(names)
+
+
 def model_names(needs_labels: bool | None = None) -> list[str]:
     """Registered model names: all, or those that do (``True``) or do not need labels."""
     return [n for n, s in MODELS.items() if needs_labels in (None, s.needs_labels)]
