@@ -1,109 +1,16 @@
-import math
-import os
-import time
-from pathlib import Path
+"""Fixtures; the helpers the tests share are in ``tests/helpers.py``."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from killipose.models.training import TEST_HOOK
 from killipose.synthetic import make_killifish_table
-
-#: Timeouts leave room for a machine this many times slower than the slowest one these
-#: tests were measured on: 2 cores on 2026-11-29 (`import torch` took 3.6 s there, and a
-#: float32 2048x2048 matmul ran at 54 GFLOP/s on one thread), with a third process
-#: keeping one core busy.
-SLOWER = 3
-#: The longest each step that a test waits for took there, in seconds, rounded up; each
-#: comment gives the time measured in a whole `pytest -n 2` run beside a process that kept
-#: one core busy.
-SLOWEST = {
-    "cli_error": 5,  # 3.4: `killipose clean` of a missing file (test_cli)
-    "fit_until_paused": 15,  # 14.1: `killipose fit` started, paused after epoch 2 (test_resume)
-    "workflow_until_paused": 25,  # 23.4: Snakemake, synth, clean, 3 epochs (test_interrupt)
-    "interrupt_unlock": 6,  # 5.4
-    "interrupt_dry_run": 6,  # 5.7
-    "interrupt_rerun": 30,  # 25.9
-    "interrupt_reference_fit": 25,  # 20.8
-    "workflow_default": 210,  # 205.2 (test_workflow)
-    "workflow_report": 10,  # 7.6
-    "workflow_any_table": 280,  # 275.9
-    "workflow_tracker_file": 150,  # 144.0 (beside a 1-thread benchmark)
-    "workflow_mnist": 150,  # 140.1
-    "workflow_bad_config": 6,  # 5.3
-    "slurm_laptop": 100,  # 98.3 (test_slurm)
-    "slurm_cluster": 170,  # 168.8
-}
-
-
-#: No step is called hung sooner than this: a step of seconds took over 30 s (10x its
-#: time) in a CI run beside four other test runs on 2 cores (load average 8).
-MIN_TIMEOUT = 120
-
-
-def timeout(step: str) -> int:
-    """Seconds to wait for ``step`` (a key of ``SLOWEST``) before calling it hung."""
-    return max(MIN_TIMEOUT, math.ceil(SLOWER * SLOWEST[step]))
-
-
-def hook_env(**settings) -> dict[str, str]:
-    """This environment, with ``settings`` added to the training test hook.
-
-    Settings already in the environment stay unless named here: a whole run can be
-    slowed with ``KILLIPOSE_TEST_HOOK=slowdown=10 pytest ...`` while a test pauses a fit.
-    See ``killipose.models.training.read_test_hook``.
-    """
-    items = [os.environ.get(TEST_HOOK, "")] + [f"{k}={v}" for k, v in settings.items()]
-    return dict(os.environ, **{TEST_HOOK: ",".join(filter(None, items))})
-
-
-def wait_until_paused(group: int, seconds: float) -> int:
-    """The pid of a process in process group ``group`` once one is stopped (state T).
-
-    The training test hook stops a fit with SIGSTOP after a chosen epoch; this waits for
-    that state, which lasts, so the test acts on it without racing the fit. Reads /proc
-    (Linux). Fails when every process of the group has ended, or after ``seconds``.
-    """
-    deadline = time.monotonic() + seconds
-    while True:
-        states = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                text = stat.read_text()
-            except OSError:  # the process ended meanwhile
-                continue
-            state, _, pgrp = text[text.rindex(")") + 2 :].split()[:3]
-            if int(pgrp) == group:
-                states[int(stat.parent.name)] = state
-        stopped = [pid for pid, state in states.items() if state == "T"]
-        if stopped:
-            return stopped[0]
-        assert any(state != "Z" for state in states.values()), (
-            f"process group {group} ended before a fit paused"
-        )
-        assert time.monotonic() < deadline, f"no fit paused within {seconds} s"
-        time.sleep(0.1)
+from tests.helpers import make_pose_table
 
 
 @pytest.fixture(scope="session")
 def fish() -> pd.DataFrame:
     """A small synthetic killifish table (~3,000 frames)."""
     return make_killifish_table(frames=3000, fps=20, seed=1)
-
-
-def make_pose_table(n=400, keypoints=("head", "body", "tail"), fps=30.0, seed=0):
-    """A small table of a moving 3-point skeleton, made here so tests see every value."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(n) / fps
-    centre = np.stack([100 + 40 * np.sin(0.3 * t), 80 + 30 * np.cos(0.2 * t)], axis=1)
-    angle = 0.5 * t
-    columns = {"frame_timestamp": 1000.0 + t}
-    for i, name in enumerate(keypoints):
-        offset = 10.0 * i
-        columns[f"x_{name}"] = centre[:, 0] + offset * np.cos(angle) + rng.normal(0, 0.2, n)
-        columns[f"y_{name}"] = centre[:, 1] + offset * np.sin(angle) + rng.normal(0, 0.2, n)
-    return pd.DataFrame(columns)
 
 
 @pytest.fixture

@@ -9,16 +9,14 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import timeout
-from tests.test_workflow import BIN, snakemake, workdir
+from tests.helpers import BIN, ROOT, snakemake, timeout, workdir
 
-CLUSTER = Path(__file__).parent / "slurm" / "local-slurm.sh"
+CLUSTER = ROOT / "tests" / "slurm" / "local-slurm.sh"
 
 
 def slurm_possible() -> bool:

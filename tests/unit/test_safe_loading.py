@@ -15,7 +15,7 @@ import torch
 from killipose import InputError, models
 from killipose.cleaning import clean_table
 from killipose.cli import main
-from tests.conftest import make_pose_table
+from tests.helpers import make_pose_table
 
 
 class MakesAFolder:

@@ -1,10 +1,7 @@
 """End-to-end runs of the Snakemake workflow on small tables (marked slow)."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -13,43 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import make_pose_table, timeout
-
-ROOT = Path(__file__).parents[1]
-BIN = Path(sys.executable).parent
-
-
-def workdir(tmp_path: Path) -> Path:
-    """A scratch copy of the workflow, as a user's checkout would have it."""
-    for name in ("Snakefile", "workflow", "config"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
-    return tmp_path
-
-
-def local_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """``env`` (default: this process's) for a Snakemake run on this machine.
-
-    The project's commands come first on PATH. And ``SLURM_CONF`` is an empty file: the
-    SLURM executor plugin runs ``scontrol`` when Snakemake starts, which waits 9 s where
-    SLURM's client is installed but no controller runs (here, after the SLURM test); a
-    local run needs no answer from it.
-    """
-    env = dict(os.environ if env is None else env)
-    return env | {"PATH": f"{BIN}{os.pathsep}{env['PATH']}", "SLURM_CONF": os.devnull}
-
-
-def snakemake(cwd: Path, *args: str, step: str) -> subprocess.CompletedProcess:
-    """Run Snakemake in ``cwd``; ``step`` names its timeout (``tests.conftest.SLOWEST``)."""
-    return subprocess.run(
-        [str(BIN / "snakemake"), "--cores", "2", *args],
-        cwd=cwd,
-        env=local_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout(step),
-    )
-
+from tests.helpers import ROOT, make_pose_table, readme_config, snakemake, workdir
 
 SMALL = {
     "train": {
@@ -289,13 +250,6 @@ def test_bad_config_stops_at_start_with_one_line_naming_the_key(tmp_path, config
     assert lines == [f"killipose: error: {message.format(cwd=cwd.resolve())}"]
     assert "Traceback" not in result.stderr and "Error" not in result.stderr
     assert not (cwd / "results").exists()
-
-
-def readme_config(name: str) -> dict:
-    """The README's YAML block that starts with ``# <name>``."""
-    text = (ROOT / "README.md").read_text()
-    block = next(b for b in text.split("```yaml\n")[1:] if b.startswith(f"# {name}\n"))
-    return yaml.safe_load(block.split("```")[0])
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from killipose import InputError, clean_table, read_table
-from tests.conftest import make_pose_table
+from tests.helpers import make_pose_table
 
 N = 120  # 12 frames in each of val and test: a few lost rows already stop the run
 

@@ -1,5 +1,4 @@
 import hashlib
-from pathlib import Path
 
 import matplotlib.image as mpimg
 import numpy as np
@@ -16,8 +15,9 @@ from killipose.mnist_figures import (
     plot_interpolation,
     plot_reconstructions,
 )
+from tests.helpers import ROOT
 
-SHIPPED = Path(__file__).parents[1] / "data" / "mnist"
+SHIPPED = ROOT / "data" / "mnist"
 
 
 def fake_digits(n, seed=0):

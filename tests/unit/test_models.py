@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -7,6 +5,7 @@ from sklearn.base import clone
 from sklearn.decomposition import PCA
 
 from killipose import InputError, clean_table, models
+from tests.helpers import DATA
 
 
 def gaussian(n=4000, seed=0):
@@ -252,7 +251,7 @@ def test_the_fold_starts_at_pca_exactly_and_keeps_it_when_training_does_not_beat
 
 
 def test_a_fold_file_from_before_the_pca_start_loads_folded():
-    path = Path(__file__).parent / "data" / "models" / "nonlinear.pt"
+    path = DATA / "models" / "nonlinear.pt"
     model = models.load(path)
     assert bool(model.module_.folded)
 

@@ -13,8 +13,8 @@ from killipose import InputError, clean_table, read_table
 from killipose.cli import main
 from killipose.io import format_names
 from killipose.io.poses import Poses
+from tests.helpers import DATA, ROOT
 
-DATA = Path(__file__).parent / "data"
 DLC_H5 = DATA / "deeplabcut/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
 FLIES = DATA / "sleap/centered_pair_predictions.slp"
 NWB = DATA / "nwb/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.nwb"
@@ -156,8 +156,8 @@ def test_every_module_of_the_io_package_is_a_registered_format():
 def test_the_config_takes_every_registered_format_and_only_those(fmt):
     from killipose.config import validate_config
 
-    schema = Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml"
-    config = yaml.safe_load((Path(__file__).parents[1] / "config/config.yaml").read_text())
+    schema = ROOT / "workflow/schemas/config.schema.yaml"
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     name = config["run"][0]
     config["datasets"][name]["format"] = fmt
     validate_config(config, schema)

@@ -14,8 +14,7 @@ import pytest
 import torch
 import yaml
 
-from tests.conftest import hook_env, timeout, wait_until_paused
-from tests.test_workflow import BIN, local_env, snakemake, workdir
+from tests.helpers import BIN, hook_env, local_env, snakemake, timeout, wait_until_paused, workdir
 
 CONFIG = {
     "run": ["fish"],

@@ -24,8 +24,9 @@ from pynwb.file import Subject
 
 from killipose import InputError
 from killipose.io import detect, read_poses, read_table
+from tests.helpers import DATA
 
-REAL = Path(__file__).parent / "data" / "nwb"
+REAL = DATA / "nwb"
 DLC2NWB = REAL / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.nwb"
 NODES = ["snout", "tail", "fin"]  # not alphabetical: pynwb lists series alphabetically
 

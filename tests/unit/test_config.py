@@ -1,6 +1,5 @@
 import copy
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -9,9 +8,8 @@ from killipose import InputError
 from killipose.cleaning import clean_table
 from killipose.cli import main
 from killipose.config import check_config, check_paths, dataset_settings, validate_config
-from tests.conftest import make_pose_table
+from tests.helpers import ROOT, make_pose_table
 
-ROOT = Path(__file__).parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 

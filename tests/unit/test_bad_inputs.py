@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from killipose import clean_table, cli
-from tests.conftest import make_pose_table
+from tests.helpers import make_pose_table
 
 N = 400
 

@@ -2,7 +2,6 @@
 in SLEAP's conventions, and real files from talmolab/sleap (tests/data/sleap)."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +13,9 @@ import sleap_io as sio  # noqa: E402
 from killipose import InputError  # noqa: E402
 from killipose.io import FORMATS, detect, read_poses, read_table  # noqa: E402
 from killipose.io.registry import read_head  # noqa: E402
+from tests.helpers import DATA  # noqa: E402
 
-DATA = Path(__file__).parent / "data" / "sleap"
+SLEAP = DATA / "sleap"
 NAN = np.nan
 
 
@@ -455,7 +455,7 @@ def test_csv_sniffer_leaves_other_tables_alone(tmp_path):
 
 
 def test_real_slp_with_27_tracks_for_2_flies_reports_fragments():
-    poses = read_poses(DATA / "centered_pair_predictions.slp")
+    poses = read_poses(SLEAP / "centered_pair_predictions.slp")
     assert poses.position.shape == (1100, 27, 24, 2)
     assert poses.keypoints[:3] == ["head", "neck", "thorax"]
     assert poses.individuals[:3] == ["1", "2", "3"]
@@ -475,7 +475,7 @@ def test_real_slp_with_27_tracks_for_2_flies_reports_fragments():
 
 
 def test_real_untracked_slp_prefers_the_users_labels():
-    poses = read_poses(DATA / "dance.mp4.labels.slp")
+    poses = read_poses(SLEAP / "dance.mp4.labels.slp")
     assert poses.individuals == ["animal"]
     assert poses.position.shape == (450, 1, 17, 2)
     assert poses.keypoints[:3] == ["nose", "left_eye", "right_eye"]
@@ -490,11 +490,11 @@ def test_real_untracked_slp_prefers_the_users_labels():
 
 def test_real_untracked_slp_with_two_animals_is_refused():
     with pytest.raises(InputError, match=r"minimal_instance\.slp: frame 0 has several instances"):
-        read_poses(DATA / "minimal_instance.slp")
+        read_poses(SLEAP / "minimal_instance.slp")
 
 
 def test_real_analysis_h5_in_sleaps_order_and_transposed(tmp_path):
-    path = DATA / "predictions.analysis.h5"
+    path = SLEAP / "predictions.analysis.h5"
     poses = read_poses(path)
     assert detect(path).name == "sleap-analysis"
     assert poses.position.shape == (3000, 2, 13, 2)
@@ -518,7 +518,7 @@ def test_real_analysis_h5_in_sleaps_order_and_transposed(tmp_path):
 
 def test_real_analysis_h5_without_tracks_and_with_user_frames():
     """3 frames, 3 nodes (shape (1, 2, 3, 3)), frames 0 and 2 labelled by a user."""
-    poses = read_poses(DATA / "small_robot.000_small_robot_3_frame.analysis.h5")
+    poses = read_poses(SLEAP / "small_robot.000_small_robot_3_frame.analysis.h5")
     assert poses.individuals == ["animal"]
     assert poses.keypoints == ["top", "front", "rear"]
     top = [[322.87600977, 60.30785504], [320.97375488, 59.24647141], [322.87600977, 60.30785504]]
@@ -528,7 +528,7 @@ def test_real_analysis_h5_without_tracks_and_with_user_frames():
 
 
 def test_real_sleap_csv():
-    path = DATA / "minimal_instance.000_centered_pair_low_quality.analysis.csv"
+    path = SLEAP / "minimal_instance.000_centered_pair_low_quality.analysis.csv"
     assert FORMATS["sleap-csv"].sniff(path, read_head(path))
     poses = read_poses(path, format="sleap-csv")
     assert poses.individuals == ["animal"] and poses.keypoints == ["A", "B"]

@@ -1,6 +1,5 @@
 """What a VAE generates: the latent walk, decoded poses, the MNIST figures, the commands."""
 
-from pathlib import Path
 from statistics import NormalDist
 
 import imageio_ffmpeg
@@ -14,8 +13,9 @@ from killipose.cli import main
 from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk, prior_grid
 from killipose.mnist import load_mnist
 from killipose.synthetic import make_killifish_table
+from tests.helpers import ROOT
 
-SHIPPED = Path(__file__).parents[1] / "data" / "mnist"
+SHIPPED = ROOT / "data" / "mnist"
 TINY = {"epochs": 2, "batch_size": 128, "device": "cpu"}
 
 

@@ -1,7 +1,5 @@
 """The model registry, the scikit-learn shape, and the VAE, denoising and sparse models."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -12,8 +10,9 @@ from sklearn.preprocessing import StandardScaler
 from killipose import InputError, models
 from killipose.cli import parse_param
 from killipose.models.vae import VAEModule
+from tests.helpers import DATA, ROOT
 
-DATA = Path(__file__).parent / "data" / "models"
+SAVED = DATA / "models"
 NEW = ["vae", "denoising", "sparse"]
 QUICK = {"epochs": 3, "batch_size": 64, "device": "cpu", "hidden": (16,)}
 
@@ -148,8 +147,8 @@ def test_validation_data_given_as_y_is_refused():
 )
 def test_model_files_of_the_previous_version_still_load(name):
     """Files written by killipose before the presets (3f5e00a: LinearAutoencoder, ...)."""
-    expected = np.load(DATA / "expected.npz")
-    model = models.load(DATA / f"{name}.pt")
+    expected = np.load(SAVED / "expected.npz")
+    model = models.load(SAVED / f"{name}.pt")
     np.testing.assert_array_equal(model.transform(expected["X"]), expected[name.replace("-", "_")])
     assert type(model).__name__ in ("PCAModel", "Autoencoder")
     assert (getattr(model, "n_classes", None) is not None) == name.startswith("supervised")
@@ -187,6 +186,6 @@ def test_every_list_of_models_comes_from_the_registry():
     fit = build_parser()._subparsers._group_actions[0].choices["fit"]
     choices = next(a.choices for a in fit._actions if "--model" in a.option_strings)
     assert list(choices) == names
-    smk = (Path(__file__).parents[1] / "workflow/rules/common.smk").read_text()
+    smk = (ROOT / "workflow/rules/common.smk").read_text()
     assert 'model="|".join(map(re.escape, MODELS))' in smk
     assert not re.search(r"\bsupervised-linear\b|\"linear\"", smk)

@@ -3,7 +3,6 @@ and real files the tools wrote (tests/data/deeplabcut, tests/data/lightning-pose
 
 import csv
 import sys
-from pathlib import Path
 
 import h5py
 import numpy as np
@@ -14,8 +13,8 @@ from killipose import InputError
 from killipose.io import detect, read_poses, read_table
 from killipose.io.deeplabcut import sniff_deeplabcut, sniff_lightning_pose
 from killipose.io.registry import read_head
+from tests.helpers import DATA
 
-DATA = Path(__file__).parent / "data"
 DLC_SCORER = "DLC_resnet50_fishJan1shuffle1_1000"
 
 

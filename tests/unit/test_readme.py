@@ -1,9 +1,10 @@
 """The README's Python example runs exactly as written."""
 
 import re
-from pathlib import Path
 
-README = Path(__file__).parents[1] / "README.md"
+from tests.helpers import ROOT
+
+README = ROOT / "README.md"
 
 
 def test_readme_python_example_runs(tmp_path, monkeypatch):

@@ -20,7 +20,7 @@ from killipose.cli import main
 from killipose.errors import InputError
 from killipose.models import make
 from killipose.models.training import TEST_HOOK
-from tests.conftest import hook_env, make_pose_table, timeout, wait_until_paused
+from tests.helpers import hook_env, make_pose_table, timeout, wait_until_paused
 
 
 def without_timing(metrics: dict) -> dict:

@@ -2,12 +2,11 @@ import importlib
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from killipose.cli import EXAMPLES, build_parser, main
-from tests.conftest import timeout
+from tests.helpers import ROOT, timeout
 
 
 def run_cli(*args):
@@ -123,7 +122,7 @@ def test_synth_same_seed_same_file(tmp_path):
     assert (tmp_path / "a.parquet").read_bytes() != (tmp_path / "c.parquet").read_bytes()
 
 
-CONFIG = Path(__file__).parents[1] / "config" / "config.yaml"
+CONFIG = ROOT / "config" / "config.yaml"
 
 
 def test_the_workflow_and_commands_without_a_model_start_without_torch():
