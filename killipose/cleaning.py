@@ -22,9 +22,9 @@ from killipose.split import SPLITS, block_split
 #: Where an egocentric table keeps what :func:`killipose.posture.egocentric` took out of
 #: each frame: the origin in arena pixels and the heading in radians.
 POSE_COLUMNS = ("origin_x", "origin_y", "heading")
-#: Columns of a cleaned table that are not features (``label`` only for labelled data,
-#: the :data:`POSE_COLUMNS` only in the egocentric frame).
-META_COLUMNS = ("frame", "time_s", "split", "valid", "label", *POSE_COLUMNS)
+#: Columns of a cleaned table that are not features (the :data:`POSE_COLUMNS` only in the
+#: egocentric frame).
+META_COLUMNS = ("frame", "time_s", "split", "valid", *POSE_COLUMNS)
 #: The coordinate frames :func:`clean_table` can put the keypoints in.
 FRAMES = ("world", "egocentric")
 MIN_FRAMES_PER_SPLIT = 10
@@ -53,6 +53,9 @@ class CleanTable:
     stats: pd.DataFrame
     report: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        self.report.setdefault("kind", "pose")  # see killipose.kinds
+
     @property
     def features(self) -> list[str]:
         """Feature column names, in body order."""
@@ -60,20 +63,13 @@ class CleanTable:
 
     @property
     def meta(self) -> list[str]:
-        """The non-feature columns present (frame, time_s, split, valid, label, pose)."""
+        """The non-feature columns present (frame, time_s, split, valid, pose)."""
         return [c for c in META_COLUMNS if c in self.frame.columns]
 
     @property
     def is_egocentric(self) -> bool:
         """Whether the features are postures in the body frame (see :func:`clean_table`)."""
         return POSE_COLUMNS[-1] in self.frame.columns
-
-    def labels(self, split: str | None = None) -> np.ndarray:
-        """Labels of the valid rows of one split (or all), for labelled data."""
-        rows = self.frame["valid"].to_numpy()
-        if split is not None:
-            rows = rows & (self.frame["split"].to_numpy() == split)
-        return self.frame.loc[rows, "label"].to_numpy()
 
     @property
     def keypoints(self) -> list[str]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from killipose.animation import render_reconstruction
-from killipose.cleaning import clean_table, load_clean
+from killipose.cleaning import clean_table
 from killipose.embedding import latent_table, original_pixels, reconstruct_pixels
 from killipose.errors import InputError
 from killipose.figures import (
@@ -25,19 +25,18 @@ from killipose.figures import (
     plot_latent_trajectory,
     plot_latents_side_by_side,
     plot_missing_data,
-    plot_model_comparison,
 )
 from killipose.files import read_json, write_parquet
 from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk, require_vae
 from killipose.io import format_names, keypoint_names, read_table
 from killipose.io.describe import describe_file
+from killipose.kinds import Digits, kind, load_prepared
 from killipose.metrics import mean_over_seeds
-from killipose.mnist import MIRROR, fetch_mnist, load_mnist, mnist_table
+from killipose.mnist import MIRROR, fetch_mnist, load_mnist
 from killipose.mnist_figures import (
     example_digits,
     plot_decoder_grids,
     plot_encoder_maps,
-    plot_error_vs_dim,
     plot_interpolation,
     plot_prior_grid,
     plot_prior_samples,
@@ -155,7 +154,7 @@ def cmd_info(args) -> None:
 
 
 def cmd_prepare_mnist(args) -> None:
-    mnist_table(load_mnist(args.folder, seed=args.seed)).save(args.outdir)
+    Digits.from_mnist(load_mnist(args.folder, seed=args.seed)).save(args.outdir)
 
 
 def cmd_fetch_mnist(args) -> None:
@@ -163,13 +162,21 @@ def cmd_fetch_mnist(args) -> None:
 
 
 def cmd_qc(args) -> None:
-    clean = load_clean(args.cleandir)
+    clean = _prepared(args.cleandir, "pose")
     raw = read_table(args.table, args.format, args.individual)
     # The cleaned rows in frame order (cleaning may sort rows and drop duplicates).
     raw = raw.iloc[clean.frame["frame"].to_numpy()]
     plot_missing_data(
         raw, clean.frame, keypoint_names(raw.columns), clean.frame["time_s"].to_numpy(), args.out
     )
+
+
+def _prepared(folder: Path, want: str):
+    """The prepared data in ``folder``, which must be of kind ``want``."""
+    data = load_prepared(folder)
+    if data.report["kind"] != want:
+        raise InputError(f"{folder}: holds {data.report['kind']} data, this command needs {want}")
+    return data
 
 
 def _load(path: Path):
@@ -190,7 +197,7 @@ def cmd_fit(args) -> None:
 
     torch.set_num_threads(args.threads)
     params = dict(parse_param(p) for p in args.param)
-    clean = load_clean(args.cleandir)
+    clean = load_prepared(args.cleandir)
     try:
         model, metrics = fit_model(
             clean,
@@ -233,11 +240,11 @@ def parse_param(text: str) -> tuple[str, object]:
 
 
 def cmd_embed(args) -> None:
-    write_parquet(latent_table(_load(args.model), load_clean(args.cleandir)), args.out)
+    write_parquet(latent_table(_load(args.model), load_prepared(args.cleandir)), args.out)
 
 
 def cmd_animate(args) -> None:
-    clean = load_clean(args.cleandir)
+    clean = _prepared(args.cleandir, "pose")
     rows = _window(args.start, args.frames, len(clean.frame))
     panels = {"original": original_pixels(clean, rows)}
     for name, path in _model_paths(args.model).items():
@@ -278,16 +285,24 @@ def cmd_plot_latents(args) -> None:
 
 
 def cmd_compare(args) -> None:
-    metrics = mean_over_seeds([read_json(p) for p in args.metrics])
-    if args.figure and all("test_error_px" in m for m in metrics):
-        plot_model_comparison(metrics, args.figure, args.title)
-    elif args.figure:
-        plot_error_vs_dim(metrics, args.figure, args.title)
+    runs = [read_json(p) for p in args.metrics]
+    kinds = {_kind_of(m, p) for m, p in zip(runs, args.metrics, strict=True)}
+    if len(kinds) > 1:
+        raise InputError(f"metrics of different kinds of data ({', '.join(sorted(kinds))})")
+    metrics = mean_over_seeds(runs)
+    if args.figure:
+        kind(kinds.pop()).plot_comparison(metrics, args.figure, args.title)
     write_metrics_table(metrics, args.csv, args.html, args.title)
 
 
+def _kind_of(metrics: dict, path: Path) -> str:
+    if "kind" not in metrics:
+        raise InputError(f"{path}: no 'kind' in it (written by an older killipose); fit again")
+    return metrics["kind"]
+
+
 def cmd_mnist_reconstructions(args) -> None:
-    clean = load_clean(args.cleandir)
+    clean = _prepared(args.cleandir, "mnist")
     digits = clean.matrix("test")[example_digits(clean.labels("test"))]
     rebuilt = {}
     for name, path in _model_pairs(args.model):
@@ -304,7 +319,7 @@ def cmd_mnist_maps(args) -> None:
 
 
 def cmd_mnist_interpolation(args) -> None:
-    clean = load_clean(args.cleandir)
+    clean = _prepared(args.cleandir, "mnist")
     X, labels = clean.matrix("test"), clean.labels("test")
     a, b = (int(d) for d in args.digits.split(","))
     models = {n: _load(p) for n, p in _model_paths(args.model).items()}
@@ -332,7 +347,7 @@ def cmd_mnist_prior_grid(args) -> None:
 
 
 def cmd_generate_poses(args) -> None:
-    clean = load_clean(args.cleandir)
+    clean = _prepared(args.cleandir, "pose")
     model = _load_vae(args.model)
     codes = latent_walk(args.frames, model.latent_dim, seed=args.seed, timescale=args.timescale)
     try:

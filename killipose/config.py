@@ -17,7 +17,9 @@ import jsonschema
 import yaml
 
 from killipose.errors import InputError
-from killipose.io import format_names, keypoints_in
+from killipose.io import format_names
+from killipose.kinds import KINDS, kind
+from killipose.kinds.pose import check_latent_dims
 from killipose.models import model_names, model_params
 
 #: Keys a dataset may set for itself; anything else comes from the top level.
@@ -47,6 +49,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike) -> None:
     # schema takes whatever they hold.
     dataset = schema["properties"]["datasets"]["additionalProperties"]
     dataset["properties"]["format"]["enum"] = format_names()
+    dataset["properties"]["kind"]["enum"] = list(KINDS)
     schema["$defs"]["models"]["items"]["enum"] = model_names(needs_labels=False)
     supervised = dataset["properties"]["supervised"]["properties"]["models"]
     supervised["items"]["enum"] = model_names(needs_labels=True)
@@ -97,45 +100,16 @@ def check_config(config: dict) -> None:
                 )
     for name in config["run"]:
         ds = dataset_settings(config, name)
-        if ds["kind"] == "mnist":
-            for key in ("latent_dims", "supervised"):
-                dims = ds[key] if key == "latent_dims" else ds[key].get("latent_dims", [])
-                if any(d >= 784 for d in dims):
-                    raise InputError(
-                        f"config: datasets.{name}.{key}: latent dims must be below 784"
-                    )
-            interpolation = ds.get("interpolation", {})
-            if interpolation and interpolation["latent_dim"] not in ds["latent_dims"]:
-                raise InputError(
-                    f"config: datasets.{name}.interpolation.latent_dim: "
-                    f"{interpolation['latent_dim']} is not in its latent_dims"
-                )
-            continue
-        keypoints = ds.get("keypoints", "auto")
-        if keypoints != "auto":
-            # With keypoints: auto the number is known only once the table is cleaned;
-            # `killipose fit` checks it then.
-            features = 2 * len(keypoints)
-            too_big = [d for d in ds["latent_dims"] if d >= features]
-            if too_big:
-                key = (
-                    f"datasets.{name}.latent_dims"
-                    if "latent_dims" in config["datasets"][name]
-                    else "latent_dims"
-                )
-                raise InputError(
-                    f"config: {key}: {too_big[0]} must be below the number of "
-                    f"features of dataset {name!r} ({features}: x and y of "
-                    f"{len(keypoints)} keypoints)"
-                )
+        kind(ds["kind"]).check(name, ds, config)
 
 
 def check_paths(config: dict, root: str | os.PathLike = ".") -> None:
     """Raise :class:`InputError` naming ``datasets.<name>.path`` when an input is missing.
 
-    Checks the datasets in ``run``. Relative paths are taken from ``root`` (the folder
-    Snakemake runs in). A pose dataset's table may be absent when the dataset has a
-    ``synthetic`` block (a table is generated instead); an MNIST path is a folder.
+    Checks the datasets in ``run``, each as its kind does
+    (:meth:`~killipose.kinds.base.DatasetKind.check_path`). Relative paths are taken from
+    ``root`` (the folder Snakemake runs in). When the header of a pose table names its
+    keypoints, the latent dims must be below their number.
     """
     for name in config["run"]:
         ds = config["datasets"][name]
@@ -143,38 +117,10 @@ def check_paths(config: dict, root: str | os.PathLike = ".") -> None:
         path = given if given.is_absolute() else Path(root).resolve() / given
         where = f"config: datasets.{name}.path: {ds['path']}"
         relative = "" if given.is_absolute() else f" (relative to {Path(root).resolve()})"
-        if ds["kind"] == "mnist":
-            if not path.is_dir():
-                raise InputError(
-                    f"{where}: no such folder{relative}; it should hold the MNIST IDX files "
-                    f"(`killipose fetch-mnist {shlex.quote(ds['path'])}` downloads them)"
-                )
-        elif path.is_dir():
-            raise InputError(f"{where}: is a folder{relative}, expected a CSV or Parquet file")
-        elif not path.exists() and "synthetic" not in ds:
-            raise InputError(f"{where}: no such file{relative}")
-        elif path.exists():
-            try:
-                keypoints = keypoints_in(path, ds.get("format", "auto"), ds.get("individual"))
-            except InputError as err:
-                raise InputError(f"{where}: {err}") from None
-            if not keypoints:
-                raise InputError(f"{where}: no x_<name>/y_<name> columns in its header")
-            if ds.get("keypoints", "auto") == "auto":
-                _check_latent_dims(config, name, keypoints)
-
-
-def _check_latent_dims(config: dict, name: str, keypoints: list[str]) -> None:
-    """Latent dims below the number of features a table's header offers."""
-    ds = config["datasets"][name]
-    key = f"datasets.{name}.latent_dims" if "latent_dims" in ds else "latent_dims"
-    features = 2 * len(keypoints)
-    too_big = [d for d in ds.get("latent_dims", config["latent_dims"]) if d >= features]
-    if too_big:
-        raise InputError(
-            f"config: {key}: {too_big[0]} must be below the number of features of dataset "
-            f"{name!r} ({features}: x and y of {len(keypoints)} keypoints in {ds['path']})"
-        )
+        keypoints = kind(ds["kind"]).check_path(path, where, relative, ds)
+        if keypoints is not None and ds.get("keypoints", "auto") == "auto":
+            settings = dataset_settings(config, name)
+            check_latent_dims(name, settings, config, keypoints, f" in {ds['path']}")
 
 
 #: Keys of ``train`` that are the workflow's, not a model's: cores and GPUs of a fit job.

@@ -7,15 +7,11 @@ import os
 from pathlib import Path
 
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
-from killipose.cleaning import CleanTable
+from killipose.errors import InputError
 from killipose.files import atomic_path, write_json
-from killipose.metrics import pose_metrics, reconstruction_metrics
+from killipose.kinds import Prepared, kind
 from killipose.models import MODELS, LatentModel, make
-from killipose.split import SPLITS
 
 log = logging.getLogger("killipose")
 
@@ -23,7 +19,7 @@ HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_mse", "lr", "seconds"
 
 
 def fit_model(
-    clean: CleanTable,
+    clean: Prepared,
     name: str,
     latent_dim: int,
     seed: int = 0,
@@ -33,10 +29,12 @@ def fit_model(
 ) -> tuple[LatentModel, dict]:
     """Fit model ``name`` on the training block, validate on the val block, score all.
 
-    Returns the fitted model and its metrics (the keys of ``metrics.json``): errors per
-    split, explained variance, frames per split, fit time and seed; pose data add pixel
-    errors, labelled data (MNIST) the data source and, for supervised models, the test
-    accuracy.
+    ``clean`` is prepared data of any kind (:func:`killipose.kinds.load_prepared`).
+    Returns the fitted model and its metrics (the keys of ``metrics.json``): the data's
+    ``kind``, what that kind scores (:meth:`DatasetKind.score
+    <killipose.kinds.base.DatasetKind.score>`: errors per split, explained variance,
+    frames per split, and pixel errors for poses, class accuracies for digits), fit time
+    and seed.
 
     ``checkpoint`` is a file from which an interrupted autoencoder fit resumes, with the
     same result as an uninterrupted one (see :meth:`Autoencoder.fit
@@ -53,6 +51,8 @@ def fit_model(
         model.get_params(),
     )
     labelled = MODELS[name].needs_labels
+    if labelled and not hasattr(clean, "labels"):
+        raise InputError(f"model {name!r} needs labelled data; {clean.report['kind']} has none")
     model.fit(
         X_train,
         clean.labels("train") if labelled else None,
@@ -61,15 +61,8 @@ def fit_model(
         progress=progress,
         checkpoint=checkpoint,
     )
-    metrics = {"model": name, "latent_dim": latent_dim}
-    if clean.report.get("kind") == "mnist":
-        metrics |= reconstruction_metrics(model, {s: clean.matrix(s) for s in SPLITS})
-        metrics["data"] = clean.report["source"]
-        if labelled:
-            metrics["test_accuracy"] = model.accuracy(clean.matrix("test"), clean.labels("test"))
-        metrics["probe_accuracy"] = probe_accuracy(model, clean)
-    else:
-        metrics |= pose_metrics(model, clean)
+    metrics = {"model": name, "latent_dim": latent_dim, "kind": clean.report["kind"]}
+    metrics |= kind(clean.report["kind"]).score(model, clean)
     metrics |= {
         "fit_seconds": round(model.fit_seconds_, 3),
         "seed": seed,
@@ -78,17 +71,6 @@ def fit_model(
     if getattr(model, "kept_start_", None) is not None:  # a model that starts from PCA
         metrics["kept_start"] = model.kept_start_
     return model, metrics
-
-
-def probe_accuracy(model: LatentModel, clean: CleanTable) -> float:
-    """Test accuracy of a logistic regression that reads the class from ``model``'s code.
-
-    Fitted on the codes of the training samples (standardised), scored on the test
-    samples' codes: how much of the class the unsupervised code keeps.
-    """
-    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    probe.fit(model.transform(clean.matrix("train")), clean.labels("train"))
-    return float(probe.score(model.transform(clean.matrix("test")), clean.labels("test")))
 
 
 def save_fit(model: LatentModel, metrics: dict, outdir: str | os.PathLike) -> None:

@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from killipose.cleaning import CleanTable
 from killipose.errors import InputError
-from killipose.split import SPLITS, stratified_split
+from killipose.split import stratified_split
 
 log = logging.getLogger("killipose")
 
@@ -185,36 +183,3 @@ def fetch_mnist(folder: str | os.PathLike, base_url: str = MIRROR, timeout: floa
 
 def _md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
-
-
-def mnist_table(data: MNIST) -> CleanTable:
-    """MNIST as a :class:`CleanTable`: one row a digit, 784 pixel columns in [0, 1].
-
-    Pixels are not normalised further (mean 0, std 1 in the stats), so reconstructions
-    stay in [0, 1] and a sigmoid output fits them.
-    """
-    n, d = data.images.shape
-    features = [f"p{i}" for i in range(d)]
-    frame = pd.concat(
-        [
-            pd.DataFrame(
-                {"frame": np.arange(n), "split": data.split, "valid": True, "label": data.labels}
-            ),
-            pd.DataFrame(data.images, columns=features),
-        ],
-        axis=1,
-    )
-    stats = pd.DataFrame({"mean": 0.0, "std": 1.0}, index=features)
-    counts = {s: int((data.split == s).sum()) for s in SPLITS}
-    report = {
-        "kind": "mnist",
-        "source": data.source,
-        "input_frames": n,
-        "features": features,
-        "frames": counts | {"valid": n, "excluded": 0},
-        "digits_per_split": {
-            s: np.bincount(data.labels[data.split == s], minlength=10).tolist() for s in SPLITS
-        },
-        "normalisation": {c: {"mean": 0.0, "std": 1.0} for c in features},
-    }
-    return CleanTable(frame=frame, stats=stats, report=report)

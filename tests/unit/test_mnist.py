@@ -6,7 +6,8 @@ import pytest
 
 from killipose import InputError, models
 from killipose import mnist as kp_mnist
-from killipose.mnist import fetch_mnist, load_mnist, mnist_table, read_idx, write_idx
+from killipose.kinds import Digits, load_prepared
+from killipose.mnist import fetch_mnist, load_mnist, read_idx, write_idx
 from killipose.mnist_figures import (
     example_digits,
     plot_decoder_grids,
@@ -87,9 +88,16 @@ def test_standard_split_when_training_files_are_there(tmp_path):
     assert list(data.split[:540]) == ["train"] * 540
     assert list(data.split[540:600]) == ["val"] * 60
     assert list(data.split[600:]) == ["test"] * 100
-    table = mnist_table(data)
-    assert table.report["kind"] == "mnist" and len(table.features) == 784
-    np.testing.assert_array_equal(table.labels("test"), test_labels)
+    digits = Digits.from_mnist(data)
+    assert digits.report["kind"] == "mnist" and len(digits.features) == 784
+    np.testing.assert_array_equal(digits.labels("test"), test_labels)
+    # Saved and read back by the kind its report records: the same pixels, splits, labels.
+    digits.save(tmp_path / "prepared")
+    again = load_prepared(tmp_path / "prepared")
+    assert isinstance(again, Digits) and "normalisation" not in again.report
+    np.testing.assert_array_equal(again.matrix("val"), data.images[540:600])
+    np.testing.assert_array_equal(again.labels(), data.labels)
+    assert list(again.frame.columns) == ["frame", "split", "valid", "label"]
 
 
 def test_fetch_checks_checksums_and_keeps_nothing_bad(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ import shlex
 import sys
 
 from killipose import InputError
+from killipose.kinds import DIGITS, KINDS
 from killipose.models import MODELS
 from killipose.config import (
     check_config,
@@ -126,61 +127,16 @@ def models_of(dataset):
     return settings(dataset)["models"]
 
 
-def mnist_outputs(dataset):
-    ds = settings(dataset)
-    root = f"{RESULTS}/{dataset}"
-    out = [
-        f"{root}/metrics.html",
-        f"{root}/figures/error-vs-dim.png",
-        f"{root}/figures/reconstructions.png",
-    ]
-    if 2 in ds["latent_dims"]:
-        out += [
-            f"{root}/figures/encoder-map-2d.png",
-            f"{root}/figures/decoder-grid-2d.png",
-        ]
-    if "vae" in ds["models"]:
-        out.append(f"{root}/figures/vae-samples.png")
-        if 2 in ds["latent_dims"]:
-            out.append(f"{root}/figures/vae-grid-2d.png")
-    if "interpolation" in ds:
-        out.append(
-            f"{root}/figures/interpolation-{ds['interpolation']['latent_dim']}d.png"
-        )
-    return out
-
-
 def mnist_fits(dataset):
     """(model, dim) of every model fitted to an MNIST dataset."""
-    ds = settings(dataset)
-    fits = [(m, d) for m in ds["models"] for d in ds["latent_dims"]]
-    sup = ds["supervised"]
-    return fits + [
-        (m, d) for m in sup.get("models", []) for d in sup.get("latent_dims", [])
-    ]
+    return DIGITS.fits(settings(dataset))
 
 
 def all_outputs():
-    out = []
-    for dataset in config["run"]:
-        ds = settings(dataset)
-        root = f"{RESULTS}/{dataset}"
-        if ds["kind"] == "mnist":
-            out += mnist_outputs(dataset)
-            continue
-        out += [f"{root}/clean/summary.html", f"{root}/figures/qc-missing.png"]
-        for dim in ds["latent_dims"]:
-            out += [
-                f"{root}/figures/comparison-{dim}d.png",
-                f"{root}/metrics-{dim}d.html",
-                f"{root}/animations/reconstruction-{dim}d.mp4",
-                f"{root}/animations/reconstruction-{dim}d.html",
-                f"{root}/figures/latents-{dim}d.png",
-            ]
-            out += [f"{root}/figures/latents-{m}-{dim}d.png" for m in ds["models"]]
-            if "vae" in ds["models"]:
-                out += [
-                    f"{root}/animations/vae-walk-{dim}d.mp4",
-                    f"{root}/animations/vae-walk-{dim}d.html",
-                ]
-    return out
+    return [
+        path
+        for dataset in config["run"]
+        for path in KINDS[config["datasets"][dataset]["kind"]].outputs(
+            settings(dataset), f"{RESULTS}/{dataset}"
+        )
+    ]

@@ -1,0 +1,39 @@
+"""Kinds of dataset, and what each knows: preparing, scoring, outputs, figures.
+
+A dataset's ``kind`` in the config picks one of :data:`KINDS`; a prepared folder's
+``report.json`` records it, and so does every ``metrics.json``: nothing guesses a kind
+from which keys a file has. Adding a kind is a module here with a
+:class:`~killipose.kinds.base.DatasetKind` subclass, its line in :data:`KINDS`, and the
+workflow rules that make its outputs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from killipose.errors import InputError
+from killipose.files import read_json
+from killipose.kinds.base import DatasetKind, Prepared, read_kind
+from killipose.kinds.digits import DIGITS, Digits
+from killipose.kinds.pose import POSE
+
+__all__ = ["DIGITS", "KINDS", "POSE", "DatasetKind", "Digits", "Prepared", "kind", "load_prepared"]
+
+#: Every kind, by the name the config and the files give.
+KINDS: dict[str, DatasetKind] = {k.name: k for k in (POSE, DIGITS)}
+
+
+def kind(name: str) -> DatasetKind:
+    """The kind called ``name``."""
+    if name not in KINDS:
+        raise InputError(f"unknown dataset kind {name!r} (known: {', '.join(KINDS)})")
+    return KINDS[name]
+
+
+def load_prepared(folder: str | os.PathLike) -> Prepared:
+    """The data a prepare step (``killipose clean``, ``prepare-mnist``) wrote to ``folder``,
+    read by the kind its ``report.json`` records."""
+    folder = Path(folder)
+    report = folder / "report.json"
+    return kind(read_kind(read_json(report), report)).load(folder)

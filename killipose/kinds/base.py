@@ -1,0 +1,94 @@
+"""What every kind of dataset provides: the shared base class of :mod:`killipose.kinds`."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+import numpy as np
+import pandas as pd
+
+from killipose.errors import InputError
+
+if TYPE_CHECKING:  # torch is imported only where a model is used
+    from killipose.models import LatentModel
+
+
+class Prepared(Protocol):
+    """Data ready to fit, whatever its kind: a matrix per split and one row per sample.
+
+    ``frame`` has one row per sample of the source (frame of a recording, digit) with at
+    least ``valid`` and ``split``; ``meta`` names its columns that are not features;
+    ``report`` (JSON-ready) says where the data came from and records its ``kind``.
+    Labelled data also has ``labels(split)``, the class of each row of ``matrix(split)``.
+    """
+
+    frame: pd.DataFrame
+    report: dict
+
+    @property
+    def features(self) -> list[str]: ...
+
+    @property
+    def meta(self) -> list[str]: ...
+
+    def matrix(self, split: str | None = None) -> np.ndarray: ...
+
+    def save(self, outdir: str | os.PathLike) -> None: ...
+
+
+class DatasetKind(ABC):
+    """A kind of dataset: how its data is prepared, a model scored, its results shown.
+
+    Subclasses set :attr:`name` (the config's ``kind``) and implement every abstract
+    method; :meth:`fits` defaults to every model at every latent dimension. A new kind
+    is one module with a subclass, registered in :data:`killipose.kinds.KINDS`, plus the
+    workflow rules that make its outputs.
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def load(self, folder: Path) -> Prepared:
+        """The prepared data that the kind's prepare step wrote to ``folder``."""
+
+    @abstractmethod
+    def score(self, model: LatentModel, data: Prepared) -> dict:
+        """Metrics of a fitted ``model`` on ``data`` (the keys of ``metrics.json``)."""
+
+    def fits(self, ds: dict) -> list[tuple[str, int]]:
+        """``(model, latent_dim)`` of every fit of a dataset with settings ``ds``."""
+        return [(m, d) for m in ds["models"] for d in ds["latent_dims"]]
+
+    @abstractmethod
+    def outputs(self, ds: dict, root: str) -> list[str]:
+        """The files the workflow makes for a dataset with settings ``ds`` under ``root``."""
+
+    @abstractmethod
+    def plot_comparison(self, metrics: list[dict], path: Path, title: str) -> None:
+        """The figure that compares fits (the ``metrics.json`` of each, seeds averaged)."""
+
+    @abstractmethod
+    def check(self, name: str, ds: dict, config: dict) -> None:
+        """Raise :class:`InputError` naming the key when ``ds`` does not suit this kind."""
+
+    @abstractmethod
+    def check_path(self, path: Path, where: str, relative: str, ds: dict) -> list[str] | None:
+        """Raise :class:`InputError` if the dataset's input at ``path`` is unusable.
+
+        The message starts with ``where`` (the config key and the path as given) and adds
+        ``relative`` (the folder a relative path was taken from) after the problem.
+        Returns the keypoints the file's header offers, where known before cleaning.
+        """
+
+
+def read_kind(report: dict, path: Path) -> str:
+    """The ``kind`` a prepared folder's ``report.json`` records."""
+    if "kind" not in report:
+        raise InputError(
+            f"{path}: no 'kind' in it (written by an older killipose); prepare the data "
+            "again (snakemake --forcerun clean prepare_mnist)"
+        )
+    return report["kind"]
