@@ -54,7 +54,7 @@ class CleanTable:
     report: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self.report.setdefault("kind", "pose")  # see killipose.kinds
+        self.report.setdefault("kind", "pose")  # see killipose.datasets
 
     @property
     def features(self) -> list[str]:

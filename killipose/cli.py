@@ -18,6 +18,7 @@ import pandas as pd
 
 from killipose.animation import render_reconstruction
 from killipose.cleaning import clean_table
+from killipose.datasets import Digits, kind, load_prepared
 from killipose.embedding import latent_table, original_pixels, reconstruct_pixels
 from killipose.errors import InputError
 from killipose.figures import (
@@ -30,7 +31,6 @@ from killipose.files import read_json, write_parquet
 from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk, require_vae
 from killipose.io import format_names, keypoint_names, read_table
 from killipose.io.describe import describe_file
-from killipose.kinds import Digits, kind, load_prepared
 from killipose.metrics import mean_over_seeds
 from killipose.mnist import MIRROR, fetch_mnist, load_mnist
 from killipose.mnist_figures import (

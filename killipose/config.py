@@ -16,10 +16,10 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from killipose.datasets import KINDS, kind
+from killipose.datasets.pose import check_latent_dims
 from killipose.errors import InputError
 from killipose.io import format_names
-from killipose.kinds import KINDS, kind
-from killipose.kinds.pose import check_latent_dims
 from killipose.models import model_names, model_params
 
 #: Keys a dataset may set for itself; anything else comes from the top level.
@@ -107,7 +107,7 @@ def check_paths(config: dict, root: str | os.PathLike = ".") -> None:
     """Raise :class:`InputError` naming ``datasets.<name>.path`` when an input is missing.
 
     Checks the datasets in ``run``, each as its kind does
-    (:meth:`~killipose.kinds.base.DatasetKind.check_path`). Relative paths are taken from
+    (:meth:`~killipose.datasets.base.DatasetKind.check_path`). Relative paths are taken from
     ``root`` (the folder Snakemake runs in). When the header of a pose table names its
     keypoints, the latent dims must be below their number.
     """

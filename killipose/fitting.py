@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from killipose.datasets import Prepared, kind
 from killipose.errors import InputError
 from killipose.files import atomic_path, write_json
-from killipose.kinds import Prepared, kind
 from killipose.models import MODELS, LatentModel, make
 
 log = logging.getLogger("killipose")
@@ -29,10 +29,10 @@ def fit_model(
 ) -> tuple[LatentModel, dict]:
     """Fit model ``name`` on the training block, validate on the val block, score all.
 
-    ``clean`` is prepared data of any kind (:func:`killipose.kinds.load_prepared`).
+    ``clean`` is prepared data of any kind (:func:`killipose.datasets.load_prepared`).
     Returns the fitted model and its metrics (the keys of ``metrics.json``): the data's
     ``kind``, what that kind scores (:meth:`DatasetKind.score
-    <killipose.kinds.base.DatasetKind.score>`: errors per split, explained variance,
+    <killipose.datasets.base.DatasetKind.score>`: errors per split, explained variance,
     frames per split, and pixel errors for poses, class accuracies for digits), fit time
     and seed.
 

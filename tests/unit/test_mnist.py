@@ -6,7 +6,7 @@ import pytest
 
 from killipose import InputError, models
 from killipose import mnist as kp_mnist
-from killipose.kinds import Digits, load_prepared
+from killipose.datasets import Digits, load_prepared
 from killipose.mnist import fetch_mnist, load_mnist, read_idx, write_idx
 from killipose.mnist_figures import (
     example_digits,

@@ -9,7 +9,7 @@ import shlex
 import sys
 
 from killipose import InputError
-from killipose.kinds import DIGITS, KINDS
+from killipose.datasets import DIGITS, KINDS
 from killipose.models import MODELS
 from killipose.config import (
     check_config,

@@ -8,8 +8,8 @@ import pytest
 from killipose import clean_table
 from killipose.cli import main
 from killipose.config import dataset_settings
+from killipose.datasets import DIGITS, KINDS, POSE, Digits, kind, load_prepared
 from killipose.fitting import fit_model, save_fit
-from killipose.kinds import DIGITS, KINDS, POSE, Digits, kind, load_prepared
 from killipose.mnist import MNIST
 from killipose.split import stratified_split
 from tests.helpers import make_pose_table

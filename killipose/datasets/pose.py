@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from killipose.cleaning import CleanTable, load_clean
+from killipose.datasets.base import DatasetKind
 from killipose.errors import InputError
 from killipose.io import keypoints_in
-from killipose.kinds.base import DatasetKind
 from killipose.metrics import pose_metrics
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 A dataset's ``kind`` in the config picks one of :data:`KINDS`; a prepared folder's
 ``report.json`` records it, and so does every ``metrics.json``: nothing guesses a kind
 from which keys a file has. Adding a kind is a module here with a
-:class:`~killipose.kinds.base.DatasetKind` subclass, its line in :data:`KINDS`, and the
+:class:`~killipose.datasets.base.DatasetKind` subclass, its line in :data:`KINDS`, and the
 workflow rules that make its outputs.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from killipose.datasets.base import DatasetKind, Prepared, read_kind
+from killipose.datasets.digits import DIGITS, Digits
+from killipose.datasets.pose import POSE
 from killipose.errors import InputError
 from killipose.files import read_json
-from killipose.kinds.base import DatasetKind, Prepared, read_kind
-from killipose.kinds.digits import DIGITS, Digits
-from killipose.kinds.pose import POSE
 
 __all__ = ["DIGITS", "KINDS", "POSE", "DatasetKind", "Digits", "Prepared", "kind", "load_prepared"]
 

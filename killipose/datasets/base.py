@@ -1,4 +1,4 @@
-"""What every kind of dataset provides: the shared base class of :mod:`killipose.kinds`."""
+"""What every kind of dataset provides: the shared base class of :mod:`killipose.datasets`."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class DatasetKind(ABC):
 
     Subclasses set :attr:`name` (the config's ``kind``) and implement every abstract
     method; :meth:`fits` defaults to every model at every latent dimension. A new kind
-    is one module with a subclass, registered in :data:`killipose.kinds.KINDS`, plus the
+    is one module with a subclass, registered in :data:`killipose.datasets.KINDS`, plus the
     workflow rules that make its outputs.
     """
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from killipose.datasets.base import DatasetKind
 from killipose.errors import InputError
 from killipose.files import read_json, write_json, write_parquet
-from killipose.kinds.base import DatasetKind
 from killipose.metrics import reconstruction_metrics
 from killipose.mnist import MNIST
 from killipose.split import SPLITS
