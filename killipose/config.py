@@ -7,6 +7,7 @@ workflow starts; :func:`check_config` then checks how the parts fit together, an
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import reprlib
@@ -32,16 +33,17 @@ DATASET_OVERRIDES = (
     "train",
     "model_params",
 )
-#: Top-level keys a config may leave out, and their values then.
-OPTIONAL_DEFAULTS = {"seeds": 1}
 
 
 def validate_config(config: dict, schema_path: str | os.PathLike) -> None:
-    """Check ``config`` against the JSON schema; raise :class:`InputError` naming the key.
+    """Check ``config`` against the JSON schema and fill in the schema's defaults.
 
-    Where the schema gives a ``description`` for a ``pattern`` or ``oneOf``, the message
-    says that instead of the bare pattern. Numbers must also be finite (YAML's ``.inf``
-    and ``.nan`` pass a schema's bounds).
+    Raises :class:`InputError` naming the key. Every key the schema gives a ``default``
+    and the config leaves out is set to it, in place (as Snakemake's
+    ``validate(config, schema, set_default=True)`` does), so the rest of the workflow
+    reads one value from one place. Where the schema gives a ``description`` for a
+    ``pattern`` or ``oneOf``, the message says that instead of the bare pattern. Numbers
+    must also be finite (YAML's ``.inf`` and ``.nan`` pass a schema's bounds).
     """
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
@@ -54,7 +56,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike) -> None:
     supervised = dataset["properties"]["supervised"]["properties"]["models"]
     supervised["items"]["enum"] = model_names(needs_labels=True)
     schema["$defs"]["model_params"]["propertyNames"] = {"enum": model_names()}
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = FILLING_VALIDATOR(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is None:
         _check_finite(config, "")
@@ -68,6 +70,23 @@ def validate_config(config: dict, schema_path: str | os.PathLike) -> None:
         description = " ".join(error.schema["description"].split())
         raise InputError(f"config: {where}: {reprlib.repr(error.instance)} is not {description}")
     raise InputError(f"config: {where}: {error.message}")
+
+
+def _fill_defaults(validator, properties, instance, schema):
+    """jsonschema's ``properties`` check, after setting each missing property's default
+    (the recipe of jsonschema's FAQ)."""
+    if validator.is_type(instance, "object"):
+        for name, subschema in properties.items():
+            if "default" in subschema and name not in instance:
+                instance[name] = copy.deepcopy(subschema["default"])
+    yield from _CHECK_PROPERTIES(validator, properties, instance, schema)
+
+
+_CHECK_PROPERTIES = jsonschema.Draft202012Validator.VALIDATORS["properties"]
+#: A validator that fills in defaults as it checks.
+FILLING_VALIDATOR = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, {"properties": _fill_defaults}
+)
 
 
 def _check_finite(value, where: str) -> None:
@@ -118,7 +137,7 @@ def check_paths(config: dict, root: str | os.PathLike = ".") -> None:
         where = f"config: datasets.{name}.path: {ds['path']}"
         relative = "" if given.is_absolute() else f" (relative to {Path(root).resolve()})"
         keypoints = kind(ds["kind"]).check_path(path, where, relative, ds)
-        if keypoints is not None and ds.get("keypoints", "auto") == "auto":
+        if keypoints is not None and ds["keypoints"] == "auto":
             settings = dataset_settings(config, name)
             check_latent_dims(name, settings, config, keypoints, f" in {ds['path']}")
 
@@ -129,7 +148,7 @@ WORKFLOW_TRAIN_KEYS = {"threads", "gpus"}
 
 def _model_params_sections(config: dict):
     """``(where, model_params)`` of the top level and of every dataset that sets them."""
-    yield "model_params", config.get("model_params", {})
+    yield "model_params", config["model_params"]
     for name, ds in config["datasets"].items():
         if "model_params" in ds:
             yield f"datasets.{name}.model_params", ds["model_params"]
@@ -150,7 +169,9 @@ def datasets_of_kind(config: dict, kind: str) -> list[str]:
 
 
 def dataset_settings(config: dict, name: str) -> dict:
-    """The settings of one dataset, with the top-level defaults filled in.
+    """The settings of one dataset: its own, then the top level's for the rest.
+
+    ``config`` is checked (:func:`validate_config`), so every default is in it.
 
     Adds ``seed_list`` (the seeds of each model's fits: ``seed``, ``seed + 1``, ... ``seeds``
     of them), ``keypoints_arg``, ``fps_arg``, ``animation_fps_arg``, ``read_args`` (format and
@@ -159,27 +180,24 @@ def dataset_settings(config: dict, name: str) -> dict:
     """
     ds = dict(config["datasets"][name])
     for key in DATASET_OVERRIDES:
-        default = config.get(key, OPTIONAL_DEFAULTS.get(key))
+        default = config[key]
         ds[key] = (
             {**default, **ds.get(key, {})} if isinstance(default, dict) else ds.get(key, default)
         )
     ds["seed_list"] = [config["seed"] + i for i in range(ds["seeds"])]
-    keypoints = ds.get("keypoints", "auto")
+    keypoints = ds["keypoints"]
     ds["keypoints_arg"] = keypoints if keypoints == "auto" else ",".join(keypoints)
     ds["fps_arg"] = f"--fps {ds['fps']}" if "fps" in ds else ""
-    read = ["--format", ds.get("format", "auto")]
+    read = ["--format", ds["format"]]
     if "individual" in ds:
         read += ["--individual", ds["individual"]]
     ds["read_args"] = shlex.join(read)
     clean = ds["clean"]
-    options = ["--min-confidence", str(clean.get("min_confidence", "auto"))]
-    options += ["--frame", clean.get("frame", "world"), "--origin", clean.get("origin", "centroid")]
+    options = ["--min-confidence", str(clean["min_confidence"])]
+    options += ["--frame", clean["frame"], "--origin", clean["origin"]]
     if "axis" in clean:
         options += ["--axis", ",".join(clean["axis"])]
     ds["clean_args"] = shlex.join(options)
     fps = ds["animation"].get("fps")
     ds["animation_fps_arg"] = f"--fps {fps}" if fps else ""
-    ds["animation"].setdefault("start", 0)
-    ds["animation"].setdefault("frames", 1000)
-    ds.setdefault("supervised", {"models": [], "latent_dims": []})
     return ds

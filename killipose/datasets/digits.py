@@ -159,7 +159,7 @@ class DigitsKind(DatasetKind):
 
     def check(self, name: str, ds: dict, config: dict) -> None:
         for key in ("latent_dims", "supervised"):
-            dims = ds[key] if key == "latent_dims" else ds[key].get("latent_dims", [])
+            dims = ds[key] if key == "latent_dims" else ds[key]["latent_dims"]
             if any(d >= PIXELS for d in dims):
                 raise InputError(
                     f"config: datasets.{name}.{key}: latent dims must be below {PIXELS}"

@@ -51,7 +51,7 @@ class PoseKind(DatasetKind):
         plot_model_comparison(metrics, path, title)
 
     def check(self, name: str, ds: dict, config: dict) -> None:
-        keypoints = ds.get("keypoints", "auto")
+        keypoints = ds["keypoints"]
         if keypoints != "auto":
             # With keypoints: auto the number is known from the file's header (check_path)
             # or, for a synthetic table, once it is cleaned: `killipose fit` checks it then.
@@ -65,7 +65,7 @@ class PoseKind(DatasetKind):
                 return None
             raise InputError(f"{where}: no such file{relative}")
         try:
-            keypoints = keypoints_in(path, ds.get("format", "auto"), ds.get("individual"))
+            keypoints = keypoints_in(path, ds["format"], ds.get("individual"))
         except InputError as err:
             raise InputError(f"{where}: {err}") from None
         if not keypoints:

@@ -1,5 +1,6 @@
 import importlib
 import json
+import shlex
 import subprocess
 import sys
 
@@ -7,6 +8,9 @@ import pytest
 
 from killipose.cli import EXAMPLES, build_parser, main
 from tests.helpers import ROOT, timeout
+
+#: The synthetic table's settings, which the workflow always passes.
+SYNTH = ("--frames", "2000", "--fps", "20", "--seed", "0")
 
 
 def run_cli(*args):
@@ -28,7 +32,7 @@ def test_user_mistake_is_one_line_exit_2_and_no_output(tmp_path):
 
 
 def test_synth_clean_fit_embed_from_the_command_line(tmp_path):
-    assert main(["synth", str(tmp_path / "s.parquet"), "--frames", "2000"]) == 0
+    assert main(["synth", str(tmp_path / "s.parquet"), *SYNTH]) == 0
     assert main(["clean", str(tmp_path / "s.parquet"), str(tmp_path / "clean")]) == 0
     report = json.loads((tmp_path / "clean" / "report.json").read_text())
     assert report["dropped_columns"] == {"x_sidebody": "all NaN", "y_sidebody": "all NaN"}
@@ -42,6 +46,7 @@ def test_synth_clean_fit_embed_from_the_command_line(tmp_path):
                 "linear",
                 "--latent-dim",
                 "4",
+                *("--seed", "0", "--threads", "1"),
                 "--param",
                 "epochs=2",
                 "--param",
@@ -86,7 +91,7 @@ def test_synth_clean_fit_embed_from_the_command_line(tmp_path):
 
 
 def test_latent_dim_too_large_is_a_clear_error(tmp_path, capsys):
-    main(["synth", str(tmp_path / "s.parquet"), "--frames", "2000"])
+    main(["synth", str(tmp_path / "s.parquet"), *SYNTH])
     main(["clean", str(tmp_path / "s.parquet"), str(tmp_path / "clean")])
     status = main(
         [
@@ -97,6 +102,7 @@ def test_latent_dim_too_large_is_a_clear_error(tmp_path, capsys):
             "pca",
             "--latent-dim",
             "10",
+            *("--seed", "0", "--threads", "1"),
         ]
     )
     assert status == 2
@@ -112,17 +118,20 @@ def test_every_subcommand_has_help_with_an_example(command, capsys):
         build_parser().parse_args([command, "--help"])
     assert exit_.value.code == 0
     assert EXAMPLES[command] in capsys.readouterr().out.replace("\n  ", " ")
+    # and the example is a command line the parser takes as it is
+    build_parser().parse_args(shlex.split(EXAMPLES[command])[1:])
 
 
 def test_synth_same_seed_same_file(tmp_path):
     for name in ("a", "b"):
-        assert main(["synth", str(tmp_path / f"{name}.parquet"), "--frames", "3000"]) == 0
+        assert main(["synth", str(tmp_path / f"{name}.parquet"), *SYNTH]) == 0
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
-    main(["synth", str(tmp_path / "c.parquet"), "--frames", "3000", "--seed", "1"])
+    main(["synth", str(tmp_path / "c.parquet"), *SYNTH[:-1], "1"])
     assert (tmp_path / "a.parquet").read_bytes() != (tmp_path / "c.parquet").read_bytes()
 
 
 CONFIG = ROOT / "config" / "config.yaml"
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def test_the_workflow_and_commands_without_a_model_start_without_torch():
@@ -135,6 +144,7 @@ def test_the_workflow_and_commands_without_a_model_start_without_torch():
         "import sys, yaml, killipose, killipose.cli, killipose.config\n"
         # the checks each Snakemake start (each SLURM job) runs on the default config
         f"config = yaml.safe_load(open({str(CONFIG)!r}))\n"
+        f"killipose.config.validate_config(config, {str(SCHEMA)!r})\n"
         "killipose.config.check_config(config)\n"
         "[killipose.config.train_params(config, d, m) for d in config['run']"
         " for m in killipose.config.dataset_settings(config, d)['models']]\n"

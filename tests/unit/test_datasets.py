@@ -7,12 +7,12 @@ import pytest
 
 from killipose import clean_table
 from killipose.cli import main
-from killipose.config import dataset_settings
+from killipose.config import dataset_settings, validate_config
 from killipose.datasets import DIGITS, KINDS, POSE, Digits, kind, load_prepared
 from killipose.fitting import fit_model, save_fit
 from killipose.mnist import MNIST
 from killipose.split import stratified_split
-from tests.helpers import make_pose_table
+from tests.helpers import ROOT, make_pose_table
 
 
 def small_digits(n=200, seed=0) -> Digits:
@@ -91,12 +91,8 @@ def test_each_kind_lists_its_outputs():
             },
         },
         "models": ["pca", "linear"],
-        "latent_dims": [4],
-        "seed": 0,
-        "clean": {},
-        "train": {},
-        "animation": {},
     }
+    validate_config(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
     fish = POSE.outputs(dataset_settings(config, "fish"), "r/fish")
     assert "r/fish/figures/latents-vae-4d.png" in fish and "r/fish/figures/qc-missing.png" in fish
     assert "r/fish/animations/vae-walk-4d.mp4" in fish and len(fish) == 11

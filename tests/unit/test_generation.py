@@ -7,9 +7,9 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from killipose import InputError, cli, models
+from killipose import InputError, models
 from killipose.cleaning import clean_table
-from killipose.cli import main
+from killipose.cli import main, videos
 from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk, prior_grid
 from killipose.mnist import load_mnist
 from killipose.synthetic import make_killifish_table
@@ -113,7 +113,7 @@ def test_generate_poses_renders_the_decoded_walk(pose, monkeypatch):
     def fake_render(panels, keypoints, frame_numbers, time_s, out, fps, title, progress):
         seen.update(panels=panels, keypoints=keypoints, time_s=time_s, fps=fps, title=title)
 
-    monkeypatch.setattr(cli, "render_reconstruction", fake_render)
+    monkeypatch.setattr(videos, "render_reconstruction", fake_render)
     args = ["generate-poses", str(root / "clean"), str(root / "vae.pt"), str(root / "x.mp4")]
     assert main([*args, "--frames", "60", "--seed", "4", "--timescale", "5"]) == 0
     assert list(seen["panels"]) == [GENERATED_PANEL]
@@ -132,11 +132,16 @@ def read_frames(path) -> list[np.ndarray]:
     return [np.frombuffer(f, np.uint8).reshape(height, width, 3) for f in reader]
 
 
+#: A walk's settings, which the workflow always passes.
+WALK = ("--frames", "20", "--seed", "0", "--timescale", "10")
+
+
 def test_generate_poses_writes_a_seeded_video(pose):
     root, _, _ = pose
     args = ["generate-poses", str(root / "clean"), str(root / "vae.pt")]
     for name, seed in (("a", 0), ("b", 0), ("c", 1)):
-        assert main([*args, str(root / f"{name}.mp4"), "--frames", "25", "--seed", str(seed)]) == 0
+        out = str(root / f"{name}.mp4")
+        assert main([*args, out, "--frames", "25", "--seed", str(seed), "--timescale", "10"]) == 0
     a, b, c = (read_frames(root / f"{name}.mp4") for name in "abc")
     assert len(a) == 25 and a[0].shape == (672, 320, 3)
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
@@ -148,9 +153,9 @@ def test_commands_refuse_a_model_that_is_not_a_vae(pose, command, capsys):
     root, _, _ = pose
     out = root / "refused.out"
     args = {
-        "generate-poses": [str(root / "clean"), str(root / "pca.pt"), str(out)],
-        "mnist-samples": [str(out), str(root / "pca.pt")],
-        "mnist-prior-grid": [str(out), str(root / "pca.pt")],
+        "generate-poses": [str(root / "clean"), str(root / "pca.pt"), str(out), *WALK],
+        "mnist-samples": [str(out), str(root / "pca.pt"), "--side", "8", "--seed", "0"],
+        "mnist-prior-grid": [str(out), str(root / "pca.pt"), "--steps", "15"],
     }[command]
     assert main([command, *args]) == 2
     err = capsys.readouterr().err
@@ -161,8 +166,18 @@ def test_commands_refuse_a_model_that_is_not_a_vae(pose, command, capsys):
 
 def test_mnist_figures_are_drawn_and_seeded(digit_vaes, tmp_path, capsys):
     two, three = digit_vaes
-    assert main(["mnist-samples", str(tmp_path / "a.png"), two, three, "--seed", "0"]) == 0
-    assert main(["mnist-samples", str(tmp_path / "b.png"), two, three, "--seed", "1"]) == 0
+    assert (
+        main(
+            ["mnist-samples", str(tmp_path / "a.png"), two, three, *("--side", "8", "--seed", "0")]
+        )
+        == 0
+    )
+    assert (
+        main(
+            ["mnist-samples", str(tmp_path / "b.png"), two, three, *("--side", "8", "--seed", "1")]
+        )
+        == 0
+    )
     a, b = mpimg.imread(tmp_path / "a.png"), mpimg.imread(tmp_path / "b.png")
     height, width, _ = a.shape
     assert width > 1.4 * height  # two panels side by side
@@ -175,6 +190,6 @@ def test_mnist_figures_are_drawn_and_seeded(digit_vaes, tmp_path, capsys):
     assert 0.8 < height / width < 1.25
     # Only a 2-D code has a grid: the 3-D VAE is refused in one line.
     capsys.readouterr()
-    assert main(["mnist-prior-grid", str(tmp_path / "h.png"), three]) == 2
+    assert main(["mnist-prior-grid", str(tmp_path / "h.png"), three, "--steps", "15"]) == 2
     assert "this VAE's is 3-D" in capsys.readouterr().err
     assert not (tmp_path / "h.png").exists()

@@ -8,7 +8,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from killipose import InputError, models
-from killipose.cli import parse_param
+from killipose.cli.fit import parse_param
 from killipose.models.vae import VAEModule
 from tests.helpers import DATA, ROOT
 

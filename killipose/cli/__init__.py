@@ -1,0 +1,80 @@
+"""The ``killipose`` command: one subcommand per workflow stage.
+
+Each subcommand reads its inputs, calls the library, and writes its outputs atomically.
+User mistakes print ``killipose: error: <message>`` and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from killipose.cli import figures, fit, prepare, videos
+from killipose.errors import InputError
+
+log = logging.getLogger("killipose")
+
+#: The modules whose subcommands the command has, in the order ``--help`` lists them.
+COMMANDS = (prepare, fit, figures, videos)
+#: An example command line of every subcommand, shown in its ``--help``.
+EXAMPLES = {name: line for module in COMMANDS for name, line in module.EXAMPLES.items()}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="killipose", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_):
+        p = sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=f"example:\n  {EXAMPLES[name]}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.set_defaults(func=func)
+        return p
+
+    for module in COMMANDS:
+        module.register(add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    start = time.perf_counter()
+    if "SLURM_JOB_ID" in os.environ:  # on a cluster, say which job wrote this log
+        log.info("SLURM job %s on %s", os.environ["SLURM_JOB_ID"], os.uname().nodename)
+    try:
+        args.func(args)
+    except InputError as err:
+        print(f"killipose: error: {err}", file=sys.stderr)
+        return 2
+    log.info("killipose %s done in %.1f s", args.command, time.perf_counter() - start)
+    return 0
+
+
+def run() -> None:
+    """The ``killipose`` command: :func:`main`, then exit with its status.
+
+    After an error the process ends at once (``os._exit``) instead of tearing down the
+    interpreter: native thread pools (pyarrow's CSV reader, torch) still winding down at
+    teardown could otherwise abort it (``terminate called without an active
+    exception``, status 134) after the one-line error was printed.
+    """
+    status = main()
+    if status:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

@@ -1,0 +1,5 @@
+"""``python -m killipose.cli``: the ``killipose`` command."""
+
+from killipose.cli import run
+
+run()

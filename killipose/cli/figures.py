@@ -1,0 +1,195 @@
+"""Commands that draw figures and tables of fitted models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from killipose.cli.inputs import load_model, load_vae, model_pairs, model_paths, prepared, window
+from killipose.datasets import kind
+from killipose.errors import InputError
+from killipose.figures import MODEL_LABELS, plot_latent_trajectory, plot_latents_side_by_side
+from killipose.files import read_json
+from killipose.metrics import mean_over_seeds
+from killipose.mnist_figures import (
+    example_digits,
+    plot_decoder_grids,
+    plot_encoder_maps,
+    plot_interpolation,
+    plot_prior_grid,
+    plot_prior_samples,
+    plot_reconstructions,
+)
+from killipose.report import write_metrics_table
+
+EXAMPLES = {
+    "plot-latents": (
+        "killipose plot-latents out.png --latent pca=models/pca-4d/latent.parquet "
+        "--start 0 --frames 1000"
+    ),
+    "compare": (
+        "killipose compare results/fish/models/*-4d/metrics.json --figure cmp.png --csv "
+        "metrics.csv --html metrics.html"
+    ),
+    "mnist-reconstructions": (
+        "killipose mnist-reconstructions results/mnist/clean out.png --model "
+        "pca=results/mnist/models/pca-2d/model.pt"
+    ),
+    "mnist-maps": (
+        "killipose mnist-maps map.png grid.png --model pca=models/pca-2d/model.pt "
+        "--latent pca=models/pca-2d/latent.parquet"
+    ),
+    "mnist-interpolation": (
+        "killipose mnist-interpolation results/mnist/clean out.png --model "
+        "linear=models/linear-10d/model.pt --model "
+        "nonlinear=models/nonlinear-10d/model.pt --digits 2,7"
+    ),
+    "mnist-samples": (
+        "killipose mnist-samples results/mnist/figures/vae-samples.png "
+        "results/mnist/models/vae-2d/model.pt results/mnist/models/vae-10d/model.pt "
+        "--side 8 --seed 0"
+    ),
+    "mnist-prior-grid": (
+        "killipose mnist-prior-grid results/mnist/figures/vae-grid-2d.png "
+        "results/mnist/models/vae-2d/model.pt --steps 15"
+    ),
+}
+
+
+def cmd_plot_latents(args) -> None:
+    latents = {}
+    for name, path in model_paths(args.latent).items():
+        frame = pd.read_parquet(path)
+        latents[name] = frame.iloc[window(args.start, args.frames, len(frame))]
+    if len(latents) == 1:
+        name, frame = next(iter(latents.items()))
+        plot_latent_trajectory(frame, args.out, f"{args.title} — {MODEL_LABELS.get(name, name)}")
+    else:
+        plot_latents_side_by_side(latents, args.out, args.title)
+
+
+def cmd_compare(args) -> None:
+    runs = [read_json(p) for p in args.metrics]
+    kinds = {_kind_of(m, p) for m, p in zip(runs, args.metrics, strict=True)}
+    if len(kinds) > 1:
+        raise InputError(f"metrics of different kinds of data ({', '.join(sorted(kinds))})")
+    metrics = mean_over_seeds(runs)
+    if args.figure:
+        kind(kinds.pop()).plot_comparison(metrics, args.figure, args.title)
+    write_metrics_table(metrics, args.csv, args.html, args.title)
+
+
+def _kind_of(metrics: dict, path: Path) -> str:
+    if "kind" not in metrics:
+        raise InputError(f"{path}: no 'kind' in it (written by an older killipose); fit again")
+    return metrics["kind"]
+
+
+def cmd_mnist_reconstructions(args) -> None:
+    clean = prepared(args.cleandir, "mnist")
+    digits = clean.matrix("test")[example_digits(clean.labels("test"))]
+    rebuilt = {}
+    for name, path in model_pairs(args.model):
+        model = load_model(path)
+        rebuilt[(name, model.latent_dim)] = model.inverse_transform(model.transform(digits))
+    plot_reconstructions(digits, rebuilt, args.out, args.title)
+
+
+def cmd_mnist_maps(args) -> None:
+    latents = {n: pd.read_parquet(p) for n, p in model_paths(args.latent).items()}
+    plot_encoder_maps(latents, args.map, f"{args.title}: encoder map of the test digits")
+    models = {n: load_model(p) for n, p in model_paths(args.model).items()}
+    plot_decoder_grids(models, latents, args.grid, f"{args.title}: decoder grid")
+
+
+def cmd_mnist_interpolation(args) -> None:
+    clean = prepared(args.cleandir, "mnist")
+    X, labels = clean.matrix("test"), clean.labels("test")
+    a, b = (int(d) for d in args.digits.split(","))
+    models = {n: load_model(p) for n, p in model_paths(args.model).items()}
+    start, end = X[labels == a][0], X[labels == b][0]
+    plot_interpolation(models, start, end, args.out, args.title)
+
+
+def cmd_mnist_samples(args) -> None:
+    models = [load_vae(p) for p in args.models]
+    plot_prior_samples(models, args.out, args.title, side=args.side, seed=args.seed)
+
+
+def cmd_mnist_prior_grid(args) -> None:
+    model = load_vae(args.model)
+    if model.latent_dim != 2:
+        raise InputError(
+            f"{args.model}: the grid covers a 2-D code, this VAE's is {model.latent_dim}-D; "
+            "give the one fitted with --latent-dim 2"
+        )
+    plot_prior_grid(model, args.out, args.title, steps=args.steps)
+
+
+def register(add) -> None:
+    """Add this module's subcommands with ``add(name, func, help)`` (see build_parser)."""
+    p = add("plot-latents", cmd_plot_latents, "Plot latent trajectories of one or more models.")
+    p.add_argument("out", type=Path)
+    p.add_argument("--latent", action="append", required=True, help="NAME=PATH, repeatable")
+    p.add_argument("--start", type=int, required=True, help="first row")
+    p.add_argument("--frames", type=int, required=True)
+    p.add_argument("--title", default="Latent trajectories")
+
+    p = add("compare", cmd_compare, "Compare models: metrics table (CSV, HTML) and figure.")
+    p.add_argument("metrics", nargs="+", type=Path)
+    p.add_argument("--figure", type=Path)
+    p.add_argument("--csv", type=Path, required=True)
+    p.add_argument("--html", type=Path, required=True)
+    p.add_argument("--title", default="Model comparison")
+
+    p = add(
+        "mnist-reconstructions",
+        cmd_mnist_reconstructions,
+        "Test digits beside each model's reconstructions.",
+    )
+    p.add_argument("cleandir", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--model", action="append", required=True, help="NAME=PATH, repeatable")
+    p.add_argument("--title", default="MNIST reconstructions")
+
+    p = add("mnist-maps", cmd_mnist_maps, "Encoder maps and decoder grids of 2-D models.")
+    p.add_argument("map", type=Path)
+    p.add_argument("grid", type=Path)
+    p.add_argument("--model", action="append", required=True, help="NAME=PATH, repeatable")
+    p.add_argument("--latent", action="append", required=True, help="NAME=PATH, repeatable")
+    p.add_argument("--title", default="MNIST, 2-D code")
+
+    p = add(
+        "mnist-interpolation",
+        cmd_mnist_interpolation,
+        "Decode the line between two test digits' codes.",
+    )
+    p.add_argument("cleandir", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--model", action="append", required=True, help="NAME=PATH, repeatable")
+    p.add_argument("--digits", required=True, help="the two digits, e.g. 2,7")
+    p.add_argument("--title", default="MNIST interpolation")
+
+    p = add(
+        "mnist-samples",
+        cmd_mnist_samples,
+        "Digits a VAE generates: decoded from codes drawn from its prior N(0, I), one panel "
+        "per model.",
+    )
+    p.add_argument("out", type=Path)
+    p.add_argument("models", nargs="+", type=Path, help="VAE model files (fitted with vae)")
+    p.add_argument("--side", type=int, required=True, help="SIDE x SIDE digits per panel")
+    p.add_argument("--seed", type=int, required=True, help="of the codes; the same for each panel")
+    p.add_argument("--title", default="MNIST, samples from the prior")
+
+    p = add(
+        "mnist-prior-grid",
+        cmd_mnist_prior_grid,
+        "A 2-D VAE's decoder over a grid of prior quantiles (the 5th to the 95th percentile "
+        "of N(0, 1) on each axis).",
+    )
+    p.add_argument("out", type=Path)
+    p.add_argument("model", type=Path, help="a VAE model file with a 2-D code")
+    p.add_argument("--steps", type=int, required=True, help="digits along each axis")
+    p.add_argument("--title", default="MNIST, walk over the 2-D code")

@@ -1,0 +1,114 @@
+"""Commands that fit a model and encode data with it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from killipose.cli.inputs import load_model
+from killipose.datasets import load_prepared
+from killipose.embedding import latent_table
+from killipose.errors import InputError
+from killipose.files import write_parquet
+from killipose.models import model_names
+
+log = logging.getLogger("killipose")
+
+
+EXAMPLES = {
+    "fit": (
+        "killipose fit results/fish/clean results/fish/models/vae-4d --model vae "
+        "--latent-dim 4 --seed 0 --threads 2 --param beta=0.5 --param hidden=64,64"
+    ),
+    "embed": (
+        "killipose embed results/fish/clean results/fish/models/pca-4d/model.pt "
+        "results/fish/models/pca-4d/latent.parquet"
+    ),
+}
+
+
+def cmd_fit(args) -> None:
+    import torch
+
+    from killipose.fitting import fit_model, save_fit
+
+    torch.set_num_threads(args.threads)
+    params = dict(parse_param(p) for p in args.param)
+    clean = load_prepared(args.cleandir)
+    try:
+        model, metrics = fit_model(
+            clean,
+            args.model,
+            args.latent_dim,
+            seed=args.seed,
+            progress=sys.stderr.isatty(),
+            checkpoint=args.checkpoint or args.outdir / "checkpoint.pt",
+            **params,
+        )
+    except InputError as err:
+        names = clean.features
+        features = ", ".join(names) if len(names) <= 12 else f"{len(names)} of them"
+        raise InputError(f"{args.cleandir}: {err} (features: {features})") from None
+    save_fit(model, metrics, args.outdir)
+    log.info("test_mse %.6g in %.1f s", metrics["test_mse"], metrics["fit_seconds"])
+
+
+def parse_param(text: str) -> tuple[str, object]:
+    """``--param KEY=VALUE``: VALUE read as YAML (``30``, ``1e-3``, ``null``, ``relu``);
+    a comma-separated VALUE (``128,128``) is a tuple."""
+    import yaml
+
+    key, sep, value = text.partition("=")
+    key = key.strip().replace("-", "_")
+    if not sep or not key:
+        raise InputError(f"--param {text!r}: expected KEY=VALUE, e.g. --param epochs=30")
+    if "," in value and not value.lstrip().startswith("["):
+        value = f"[{value}]"
+    for number in (int, float):  # YAML 1.1 reads 1e-3 as a string
+        try:
+            return key, number(value)
+        except ValueError:
+            pass
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise InputError(f"--param {text!r}: cannot read the value") from None
+    return key, tuple(parsed) if isinstance(parsed, list) else parsed
+
+
+def cmd_embed(args) -> None:
+    write_parquet(latent_table(load_model(args.model), load_prepared(args.cleandir)), args.out)
+
+
+def register(add) -> None:
+    """Add this module's subcommands with ``add(name, func, help)`` (see build_parser)."""
+    p = add("fit", cmd_fit, "Fit one model; write model.pt, metrics.json, history.csv to OUTDIR.")
+    p.add_argument("cleandir", type=Path)
+    p.add_argument("outdir", type=Path)
+    p.add_argument("--model", required=True, choices=model_names())
+    p.add_argument("--latent-dim", type=int, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model parameter, repeatable: e.g. --param epochs=30 --param hidden=128,128 "
+        "(a KEY the model does not take gets the list of those it does)",
+    )
+    p.add_argument("--threads", type=int, required=True, help="CPU threads")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="PATH",
+        help="autoencoders: the training state, saved between epochs; run the same command "
+        "again after an interruption and it resumes from there, with the same result. "
+        "Removed when training ends; one from other settings or data is ignored "
+        "(default: OUTDIR/checkpoint.pt)",
+    )
+
+    p = add("embed", cmd_embed, "Write the latent code of every frame (Parquet).")
+    p.add_argument("cleandir", type=Path)
+    p.add_argument("model", type=Path)
+    p.add_argument("out", type=Path)

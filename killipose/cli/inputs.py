@@ -1,0 +1,57 @@
+"""What the commands are given: NAME=PATH pairs, windows of rows, folders, models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from killipose.datasets import load_prepared
+from killipose.errors import InputError
+from killipose.generation import require_vae
+
+
+def model_pairs(items: list[str]) -> list[tuple[str, Path]]:
+    """``NAME=PATH`` arguments as (name, path) pairs, in order."""
+    pairs = []
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep:
+            raise InputError(f"--model/--latent takes NAME=PATH, got {item!r}")
+        pairs.append((name, Path(path)))
+    return pairs
+
+
+def model_paths(items: list[str]) -> dict[str, Path]:
+    return dict(model_pairs(items))
+
+
+def window(start: int, frames: int, total: int) -> slice:
+    if start < 0 or frames <= 0:
+        raise InputError(
+            f"animation window must have start >= 0 and frames > 0, got {start}, {frames}"
+        )
+    if start >= total:
+        raise InputError(f"animation start {start} is past the last frame ({total - 1})")
+    return slice(start, min(start + frames, total))
+
+
+def prepared(folder: Path, want: str):
+    """The prepared data in ``folder``, which must be of kind ``want``."""
+    data = load_prepared(folder)
+    if data.report["kind"] != want:
+        raise InputError(f"{folder}: holds {data.report['kind']} data, this command needs {want}")
+    return data
+
+
+def load_model(path: Path):
+    """The fitted model in ``path``.
+
+    Only the commands that use a model import torch and scikit-learn (~5 s): the others,
+    and Snakemake reading the workflow, start without them.
+    """
+    from killipose.models import load
+
+    return load(path)
+
+
+def load_vae(path: Path):
+    return require_vae(load_model(path), path)
