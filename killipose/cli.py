@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from killipose.animation import render_reconstruction
-from killipose.cleaning import clean_table, load_clean
+from killipose.cleaning import clean_table
+from killipose.cleaning.table import load_clean
 from killipose.embedding import latent_table, original_pixels, reconstruct_pixels
 from killipose.errors import InputError
 from killipose.figures import (

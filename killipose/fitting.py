@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from killipose.cleaning import CleanTable
+from killipose.cleaning.table import CleanTable
 from killipose.files import atomic_path, write_json
 from killipose.metrics import pose_metrics, reconstruction_metrics
 from killipose.models import MODELS, LatentModel, make

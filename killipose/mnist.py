@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from killipose.cleaning import CleanTable
+from killipose.cleaning.table import CleanTable
 from killipose.errors import InputError
 from killipose.split import SPLITS, stratified_split
 
