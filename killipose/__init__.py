@@ -15,12 +15,12 @@ import importlib
 
 #: Where each public name lives.
 _API = {
-    "CleanTable": "killipose.cleaning",
+    "CleanTable": "killipose.cleaning.table",
     "InputError": "killipose.errors",
     "block_split": "killipose.split",
     "clean_table": "killipose.cleaning",
     "latent_table": "killipose.embedding",
-    "load_clean": "killipose.cleaning",
+    "load_clean": "killipose.cleaning.table",
     "make_killifish_table": "killipose.synthetic",
     "models": "killipose.models",
     "original_pixels": "killipose.embedding",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from killipose.cleaning import CleanTable
+from killipose.cleaning.table import CleanTable
 
 if TYPE_CHECKING:  # torch is imported only where a model is used
     from killipose.models import LatentModel

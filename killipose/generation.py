@@ -19,7 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from killipose.errors import InputError
 
 if TYPE_CHECKING:  # torch is imported only where a model is used
-    from killipose.cleaning import CleanTable
+    from killipose.cleaning.table import CleanTable
     from killipose.models import LatentModel, VariationalAutoencoder
 
 #: Panel title of a generated pose video: says what it is, in every frame.

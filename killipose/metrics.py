@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from killipose.cleaning import CleanTable
+from killipose.cleaning.table import CleanTable
 from killipose.split import SPLITS
 
 if TYPE_CHECKING:  # torch is imported only where a model is used

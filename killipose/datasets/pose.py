@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from killipose.cleaning import CleanTable, load_clean
+from killipose.cleaning.table import CleanTable, load_clean
 from killipose.datasets.base import DatasetKind
 from killipose.errors import InputError
 from killipose.io import keypoints_in

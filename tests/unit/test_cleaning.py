@@ -151,6 +151,8 @@ def test_egocentric_table_columns_and_report(pose_table):
     step = next(s for s in clean.report["steps"] if "egocentric" in s["step"])
     assert step == {
         "step": "rotate each frame to the body frame (egocentric)",
+        "operation": "to_body_frame",
+        "parameters": {"origin": "body", "axis": ["body", "head"]},
         "origin": "body",
         "axis": ["body", "head"],
         "frames_without_body_frame": 0,
