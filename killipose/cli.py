@@ -20,30 +20,25 @@ from killipose.animation import render_reconstruction
 from killipose.cleaning import clean_table, load_clean
 from killipose.embedding import latent_table, original_pixels, reconstruct_pixels
 from killipose.errors import InputError
-from killipose.figures import (
-    MODEL_LABELS,
-    plot_latent_trajectory,
-    plot_latents_side_by_side,
-    plot_missing_data,
-    plot_model_comparison,
-)
 from killipose.files import read_json, write_parquet
 from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk, require_vae
 from killipose.io import format_names, keypoint_names, read_table
 from killipose.io.describe import describe_file
 from killipose.metrics import mean_over_seeds
 from killipose.mnist import MIRROR, fetch_mnist, load_mnist, mnist_table
-from killipose.mnist_figures import (
+from killipose.models import model_names
+from killipose.plots import MODEL_LABELS
+from killipose.plots.comparison import plot_error_vs_dim, plot_model_comparison
+from killipose.plots.digits import (
     example_digits,
     plot_decoder_grids,
     plot_encoder_maps,
-    plot_error_vs_dim,
     plot_interpolation,
-    plot_prior_grid,
-    plot_prior_samples,
     plot_reconstructions,
 )
-from killipose.models import model_names
+from killipose.plots.generation import plot_prior_grid, plot_prior_samples
+from killipose.plots.latents import plot_latent_trajectory, plot_latents_side_by_side
+from killipose.plots.quality import plot_missing_data
 from killipose.report import write_cleaning_summary, write_metrics_table, write_video_page
 from killipose.synthetic import make_killifish_table
 
