@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from killipose.errors import InputError
 from killipose.files import atomic_path
+from killipose.plots import style
 
 DPI = 100
 #: H.264 encodes 16x16 macro blocks; a frame whose sides are multiples of 16 is encoded
@@ -64,6 +65,7 @@ HEAD_COLOUR = "#d62728"
 COUNTER_FONTSIZE = 11
 
 
+@style()  # the figures' look: the command line always rendered videos with it
 def render_reconstruction(
     panels: dict[str, np.ndarray],
     keypoints: list[str],

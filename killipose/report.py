@@ -17,9 +17,9 @@ from pathlib import Path
 import imageio_ffmpeg
 import pandas as pd
 
-from killipose.figures import MODEL_LABELS
 from killipose.files import atomic_path
 from killipose.models import model_rank
+from killipose.plots import MODEL_LABELS
 
 _STYLE = """<style>
 body{font-family:system-ui,sans-serif;font-size:13px;margin:1em;color:#222}

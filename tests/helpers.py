@@ -151,3 +151,28 @@ def readme_config(name: str) -> dict:
     text = (ROOT / "README.md").read_text()
     block = next(b for b in text.split("```yaml\n")[1:] if b.startswith(f"# {name}\n"))
     return yaml.safe_load(block.split("```")[0])
+
+
+class LinearStandIn:
+    """A fitted latent model's public API, with fixed maps and no training, for figures.
+
+    ``transform(X) = X @ W`` and ``inverse_transform(Z) = Z @ W.T`` (784 pixels <->
+    ``latent_dim``), with ``W`` drawn from ``seed``; ``sample(n, seed)`` decodes seeded
+    N(0, I) codes like a VAE. Every code decoded is kept in ``decoded``, in call order.
+    """
+
+    def __init__(self, latent_dim: int, seed: int = 0, features: int = 784):
+        self.latent_dim = latent_dim
+        self.W = np.random.default_rng(seed).normal(0, 0.1, (features, latent_dim))
+        self.decoded: list[np.ndarray] = []
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X) @ self.W
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        self.decoded.append(np.array(Z))
+        return np.asarray(Z) @ self.W.T
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        codes = np.random.default_rng(seed).standard_normal((n, self.latent_dim))
+        return self.inverse_transform(codes)

@@ -9,18 +9,18 @@ import pandas as pd
 from killipose.cli.inputs import load_model, load_vae, model_pairs, model_paths, prepared, window
 from killipose.datasets import kind
 from killipose.errors import InputError
-from killipose.figures import MODEL_LABELS, plot_latent_trajectory, plot_latents_side_by_side
 from killipose.files import read_json
 from killipose.metrics import mean_over_seeds
-from killipose.mnist_figures import (
+from killipose.plots import MODEL_LABELS
+from killipose.plots.digits import (
     example_digits,
     plot_decoder_grids,
     plot_encoder_maps,
     plot_interpolation,
-    plot_prior_grid,
-    plot_prior_samples,
     plot_reconstructions,
 )
+from killipose.plots.generation import plot_prior_grid, plot_prior_samples
+from killipose.plots.latents import plot_latent_trajectory, plot_latents_side_by_side
 from killipose.report import write_metrics_table
 
 EXAMPLES = {

@@ -11,11 +11,11 @@ from killipose.cleaning import FRAMES, clean_table
 from killipose.cli.inputs import prepared
 from killipose.datasets import Digits
 from killipose.errors import InputError
-from killipose.figures import plot_missing_data
 from killipose.files import read_json, write_parquet
 from killipose.io import format_names, keypoint_names, read_table
 from killipose.io.describe import describe_file
 from killipose.mnist import MIRROR, fetch_mnist, load_mnist
+from killipose.plots.quality import plot_missing_data
 from killipose.report import write_cleaning_summary
 from killipose.synthetic import make_killifish_table
 

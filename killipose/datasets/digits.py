@@ -153,7 +153,7 @@ class DigitsKind(DatasetKind):
         return out
 
     def plot_comparison(self, metrics: list[dict], path: Path, title: str) -> None:
-        from killipose.mnist_figures import plot_error_vs_dim
+        from killipose.plots.comparison import plot_error_vs_dim
 
         plot_error_vs_dim(metrics, path, title)
 

@@ -46,7 +46,7 @@ class PoseKind(DatasetKind):
         return out
 
     def plot_comparison(self, metrics: list[dict], path: Path, title: str) -> None:
-        from killipose.figures import plot_model_comparison
+        from killipose.plots.comparison import plot_model_comparison
 
         plot_model_comparison(metrics, path, title)
 

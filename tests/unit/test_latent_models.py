@@ -177,7 +177,7 @@ def test_every_list_of_models_comes_from_the_registry():
     import re
 
     from killipose.cli import build_parser
-    from killipose.figures import MODEL_COLOURS, MODEL_LABELS
+    from killipose.plots import MODEL_COLOURS, MODEL_LABELS
     from killipose.report import _model_order
 
     names = models.model_names()

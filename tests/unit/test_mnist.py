@@ -1,6 +1,5 @@
 import hashlib
 
-import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
@@ -8,14 +7,6 @@ from killipose import InputError, models
 from killipose import mnist as kp_mnist
 from killipose.datasets import Digits, load_prepared
 from killipose.mnist import fetch_mnist, load_mnist, read_idx, write_idx
-from killipose.mnist_figures import (
-    example_digits,
-    plot_decoder_grids,
-    plot_encoder_maps,
-    plot_error_vs_dim,
-    plot_interpolation,
-    plot_reconstructions,
-)
 from tests.helpers import ROOT
 
 SHIPPED = ROOT / "data" / "mnist"
@@ -116,57 +107,6 @@ def test_fetch_checks_checksums_and_keeps_nothing_bad(tmp_path, monkeypatch):
         fetch_mnist(tmp_path / "data", base_url=source.as_uri())
     assert not (tmp_path / "data" / "train-labels-idx1-ubyte.gz").exists()
     assert not [p for p in (tmp_path / "data").iterdir() if p.name.startswith(".")]
-
-
-def png_shape(path):
-    return mpimg.imread(path).shape
-
-
-def test_figures_are_drawn(tmp_path):
-    data = load_mnist(SHIPPED)
-    X, y = data.images[:600], data.labels[:600]
-    quick = {"epochs": 1, "batch_size": 128, "min_steps": 0, "device": "cpu"}
-    fitted = {
-        "pca": models.make("pca", latent_dim=2).fit(X),
-        "linear": models.make("linear", latent_dim=2, **quick).fit(X),
-        "nonlinear": models.make(
-            "nonlinear", latent_dim=2, hidden=(32,), design="mlp", output="sigmoid", **quick
-        ).fit(X),
-    }
-    import pandas as pd
-
-    latents = {
-        n: pd.DataFrame(
-            {"z1": m.transform(X)[:, 0], "z2": m.transform(X)[:, 1], "label": y, "split": "test"}
-        )
-        for n, m in fitted.items()
-    }
-    digits = X[example_digits(y)]
-    plot_reconstructions(
-        digits,
-        {(n, 2): m.inverse_transform(m.transform(digits)) for n, m in fitted.items()},
-        tmp_path / "r.png",
-        "r",
-    )
-    plot_encoder_maps(latents, tmp_path / "e.png", "e")
-    plot_decoder_grids(fitted, latents, tmp_path / "d.png", "d")
-    plot_interpolation(
-        {n: fitted[n] for n in ("linear", "nonlinear")}, X[0], X[1], tmp_path / "i.png", "i"
-    )
-    metrics = [{"model": n, "latent_dim": d, "test_mse": 1 / d} for n in fitted for d in (2, 4)]
-    plot_error_vs_dim(metrics, tmp_path / "m.png", "m")
-    assert png_shape(tmp_path / "m.png")[1] < 2.5 * png_shape(tmp_path / "m.png")[0]  # 1 panel
-    for m in metrics:
-        m |= {"probe_accuracy": 0.5 + m["latent_dim"] / 10, "fit_seconds": 3.0 * m["latent_dim"]}
-    plot_error_vs_dim(metrics, tmp_path / "p.png", "p")
-    assert png_shape(tmp_path / "p.png")[1] > 3 * png_shape(tmp_path / "p.png")[0]  # 3 panels
-    height, width, _ = png_shape(tmp_path / "r.png")
-    assert 0.3 < height / width < 0.6  # 4 rows of 10 digits
-    assert png_shape(tmp_path / "e.png")[1] > 2.5 * png_shape(tmp_path / "e.png")[0]  # 3 panels
-    assert png_shape(tmp_path / "d.png")[1] > 2.5 * png_shape(tmp_path / "d.png")[0]
-    h, w, _ = png_shape(tmp_path / "i.png")
-    assert w > 3 * h  # two strips of 12 digits
-    assert png_shape(tmp_path / "m.png")[0] > 300
 
 
 @pytest.mark.slow

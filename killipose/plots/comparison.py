@@ -1,0 +1,157 @@
+"""Test error per model: at one code size (pose data), or against the code size (MNIST)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+from killipose.models import model_rank
+from killipose.plots import MODEL_COLOURS, model_label, save_figure, style
+
+
+def duration(seconds: float) -> str:
+    """A fit time as a person says it: ``0.4 s``, ``52 s``, ``3.7 min``."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+@style()
+def model_comparison_figure(metrics: list[dict], title: str) -> Figure:
+    """Test error of each model: overall (normalised MSE and px RMSE) and per keypoint (px).
+
+    ``metrics`` holds one dict per model, as :func:`killipose.metrics.pose_metrics` makes
+    them (``model``, ``test_mse``, ``test_rmse_px``, ``test_error_px``; optionally
+    ``fit_seconds``). Models are shown in the registry's order (``killipose.models.MODELS``:
+    PCA first); ratios are to the first; under each name, the fit time. Entries averaged
+    over seeds (:func:`killipose.metrics.mean_over_seeds`) show the mean as the bar and
+    each seed's test MSE (``test_mse_seeds``) as a dot.
+
+    Returns three axes: test MSE with its ratio to the first model (a log scale when the
+    largest is over 20 times the smallest), test RMSE in pixels, error per keypoint.
+    """
+    metrics = sorted(metrics, key=lambda m: model_rank(m["model"]))
+    names = [m["model"] for m in metrics]
+    colours = [MODEL_COLOURS.get(n, "#777777") for n in names]
+    labels = [model_label(n) for n in names]
+    ticks = [label.replace(" AE", "\nAE") for label in labels]  # two lines: no overlap
+    if all("fit_seconds" in m for m in metrics):  # and how long each fit took
+        ticks = [f"{t}\n{duration(m['fit_seconds'])}" for t, m in zip(ticks, metrics, strict=True)]
+    many = len(metrics) > 3  # more bars: a wider figure, smaller names and numbers
+    fig = Figure(figsize=(9.2 + 1.4 * max(len(metrics) - 3, 0), 3.8), layout="constrained")
+    ax_mse, ax_px, ax_kp = fig.subplots(1, 3, width_ratios=[1.1, 1, 2])
+    # Upright numbers when the bars are many, so that neighbours' numbers do not overlap.
+    upright = {"fontsize": 7, "rotation": 90, "padding": 2} if many else {"fontsize": 8}
+    _mse_panel(ax_mse, metrics, ticks, colours, labels[0], upright)
+    rmse = [m["test_rmse_px"] for m in metrics]
+    bars = ax_px.bar(ticks, rmse, color=colours)
+    ax_px.bar_label(bars, [f"{v:.3g}" for v in rmse], **upright)
+    ax_px.set_ylabel("test RMSE (px)")
+    ax_px.set_title("test RMSE, in pixels")
+    ax_px.margins(y=0.2)
+    keypoints = list(metrics[0]["test_error_px"])
+    width = 0.8 / len(metrics)
+    x = np.arange(len(keypoints))
+    for i, m in enumerate(metrics):
+        ax_kp.bar(
+            x + (i - (len(metrics) - 1) / 2) * width,
+            [m["test_error_px"][k] for k in keypoints],
+            width,
+            color=colours[i],
+            label=labels[i],
+        )
+    ax_kp.set_xticks(x, keypoints)
+    ax_kp.set_ylabel("mean keypoint error (px)")
+    ax_kp.set_title("per keypoint, test block")
+    ax_kp.legend(frameon=False, fontsize=8, ncols=2 if many else 1)
+    ax_kp.margins(y=0.35 if many else 0.1)  # room above the bars for the legend
+    for ax in (ax_mse, ax_px):
+        ax.tick_params(axis="x", labelsize=7 if many else 8)  # names on lines, upright
+    fig.suptitle(title)
+    return fig
+
+
+def _mse_panel(
+    ax: Axes, metrics: list[dict], ticks: list[str], colours: list, first: str, numbers: dict
+) -> None:
+    """Test MSE bars in ``ax``, labelled with their ratio to the first, and a dot per seed
+    beside each bar averaged over several."""
+    mse = [m["test_mse"] for m in metrics]
+    bars = ax.bar(ticks, mse, color=colours)
+    for i, m in enumerate(metrics):  # each seed's fit (several), beside the bar's label
+        seeds = m.get("test_mse_seeds", [])
+        if len(seeds) > 1:
+            ax.plot([i + 0.25] * len(seeds), seeds, "o", ms=3, mfc="none", mec="k", mew=0.6)
+    ratio = [f"{v / mse[0]:,.{2 if v < 10 * mse[0] else 0}f} x" for v in mse]
+    ax.bar_label(bars, ratio, **numbers)
+
+    ax.set_ylabel("test MSE (normalised units²)")
+    if max(mse) > 20 * min(mse):  # errors orders of magnitude apart: each bar stays visible
+        ax.set_yscale("log")
+    else:
+        ax.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
+    seeds = max(len(m.get("test_mse_seeds", [])) for m in metrics)
+    over = f"\nmean of {seeds} seeds; dots: each seed" if seeds > 1 else ""
+    ax.set_title(f"test MSE, as a ratio to {first}{over}", fontsize=9 if over else None)
+    ax.margins(y=0.25)
+
+
+def plot_model_comparison(metrics: list[dict], path: str | os.PathLike, title: str) -> None:
+    """:func:`model_comparison_figure`, written as PNG at ``path``."""
+    save_figure(model_comparison_figure(metrics, title), path)
+
+
+@style()
+def error_vs_dim_figure(metrics: list[dict], title: str) -> Figure:
+    """Against latent dimension, one line per model (points for single dims): test MSE,
+    the logistic-regression probe's test accuracy on the code, and the fit time.
+
+    ``metrics`` holds one dict per fit with ``model``, ``latent_dim`` and ``test_mse``
+    (per pixel, pixels in [0, 1]); a panel for ``probe_accuracy`` and one for
+    ``fit_seconds`` (log scale) are added when any fit has them. Models are in the
+    registry's order; the x axis is log base 2, ticked at every dimension fitted.
+    """
+    frame = pd.DataFrame(metrics).sort_values("latent_dim", kind="stable")
+    frame = frame.sort_values("model", key=lambda s: s.map(model_rank), kind="stable")
+    panels = [("test_mse", "test MSE per pixel (pixels in [0, 1])", "test error")]
+    if "probe_accuracy" in frame:
+        panels.append(("probe_accuracy", "digit accuracy of a linear probe", "class in the code"))
+    if "fit_seconds" in frame:
+        panels.append(("fit_seconds", "fit time (s)", "fit time"))
+    fig = Figure(figsize=(4.2 * len(panels) + 1.6, 3.8), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    dims = sorted(frame["latent_dim"].unique())
+    for ax, (column, ylabel, heading) in zip(axes, panels, strict=True):
+        for name, rows in frame.dropna(subset=[column]).groupby("model", sort=False):
+            ax.plot(
+                rows["latent_dim"],
+                rows[column],
+                "o-" if len(rows) > 1 else "s",
+                label=model_label(name),
+                color=MODEL_COLOURS.get(name),
+                ms=5,
+            )
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(dims, [str(d) for d in dims])
+        ax.set_xlabel("latent dimension")
+        ax.set_ylabel(ylabel)
+        ax.set_title(heading, fontsize=10)
+    if panels[-1][0] == "fit_seconds":
+        axes[-1].set_yscale("log")
+        axes[-1].yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axes[-1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axes[-1].yaxis.set_minor_formatter(NullFormatter())
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right center", frameon=False, fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def plot_error_vs_dim(metrics: list[dict], path: str | os.PathLike, title: str) -> None:
+    """:func:`error_vs_dim_figure`, written as PNG at ``path``."""
+    save_figure(error_vs_dim_figure(metrics, title), path)

@@ -1,0 +1,93 @@
+"""Latent codes over time: one model's code and its path, or several models side by side."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from killipose.plots import MODEL_COLOURS, model_label, save_figure, style
+
+
+def latent_columns(latent: pd.DataFrame) -> list[str]:
+    """The code's columns of a latent table, ``z1`` ... ``zK``, in table order."""
+    return [c for c in latent.columns if c.startswith("z")]
+
+
+@style()
+def latent_trajectory_figure(latent: pd.DataFrame, title: str) -> Figure:
+    """Latent dimensions over time, and the latent path in 2-D.
+
+    ``latent`` holds ``time_s`` (seconds) and ``z1`` ... ``zK`` for the frames to show (a
+    window). Left: each dimension against the time since the window's first frame, one
+    axes per dimension. Right: the path in (z1, z2) and, when K >= 4, in (z3, z4), coloured
+    by time; nothing on the right for K = 1.
+    """
+    zs = latent_columns(latent)
+    t = latent["time_s"].to_numpy() - latent["time_s"].iloc[0]
+    Z = latent[zs].to_numpy()
+    pairs = [(0, 1), (2, 3)][: max(len(zs) // 2, 1)] if len(zs) > 1 else []
+    fig = Figure(figsize=(3.9 + 2.7 * len(pairs), max(1.0 * len(zs), 3.0)), layout="constrained")
+    grid = fig.add_gridspec(len(zs), 1 + len(pairs), width_ratios=[1.6] + [1] * len(pairs))
+    for i, name in enumerate(zs):
+        ax = fig.add_subplot(grid[i, 0])
+        ax.plot(t, Z[:, i], lw=0.8, color="#444444")
+        ax.set_ylabel(name)
+        if i < len(zs) - 1:
+            ax.tick_params(labelbottom=False)
+    ax.set_xlabel("time in window (s)")
+    for j, (a, b) in enumerate(pairs):
+        ax = fig.add_subplot(grid[:, 1 + j])
+        ax.plot(Z[:, a], Z[:, b], lw=0.4, color="#bbbbbb", zorder=1)
+        points = ax.scatter(Z[:, a], Z[:, b], c=t, s=4, cmap="viridis", zorder=2)
+        ax.set_xlabel(zs[a])
+        ax.set_ylabel(zs[b])
+        ax.set_title(f"path in ({zs[a]}, {zs[b]})")
+    if pairs:
+        fig.colorbar(points, ax=ax, label="time (s)", shrink=0.8)
+    fig.suptitle(title)
+    return fig
+
+
+def plot_latent_trajectory(latent: pd.DataFrame, path: str | os.PathLike, title: str) -> None:
+    """:func:`latent_trajectory_figure`, written as PNG at ``path``."""
+    save_figure(latent_trajectory_figure(latent, title), path)
+
+
+@style()
+def latents_side_by_side_figure(latents: dict[str, pd.DataFrame], title: str) -> Figure:
+    """The models' latent dimensions over the same window, one column per model.
+
+    ``latents`` maps a model name to its latent table (``time_s`` in seconds, ``z1`` ...),
+    in the column order wanted. Row ``i`` shows ``z{i+1}`` of every model that has it, in
+    the model's colour; a model with a smaller code leaves the rows below empty.
+
+    Latent axes are arbitrary per model (any rotation or rescaling of a code is as good),
+    so compare the shape and timing of the traces, not their values.
+    """
+    names = list(latents)
+    dims = max(len(latent_columns(df)) for df in latents.values())
+    fig = Figure(figsize=(3.0 * len(names), 0.9 * dims + 1.2), layout="constrained")
+    axes = fig.subplots(dims, len(names), sharex=True, squeeze=False)
+    for j, name in enumerate(names):
+        df = latents[name]
+        t = df["time_s"].to_numpy() - df["time_s"].iloc[0]
+        for i in range(dims):
+            ax = axes[i, j]
+            column = f"z{i + 1}"
+            if column in df:
+                ax.plot(t, df[column], lw=0.7, color=MODEL_COLOURS.get(name, "#444444"))
+            if j == 0:
+                ax.set_ylabel(column)
+        axes[0, j].set_title(model_label(name))
+        axes[-1, j].set_xlabel("time in window (s)")
+    fig.suptitle(title)
+    return fig
+
+
+def plot_latents_side_by_side(
+    latents: dict[str, pd.DataFrame], path: str | os.PathLike, title: str
+) -> None:
+    """:func:`latents_side_by_side_figure`, written as PNG at ``path``."""
+    save_figure(latents_side_by_side_figure(latents, title), path)
