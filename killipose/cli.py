@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from killipose.animation import render_reconstruction
 from killipose.cleaning import clean_table, load_clean
 from killipose.embedding import latent_table, original_pixels, reconstruct_pixels
 from killipose.errors import InputError
@@ -46,6 +45,7 @@ from killipose.mnist_figures import (
 from killipose.models import model_names
 from killipose.report import write_cleaning_summary, write_metrics_table, write_video_page
 from killipose.synthetic import make_killifish_table
+from killipose.video import render_reconstruction
 
 log = logging.getLogger("killipose")
 

@@ -4,8 +4,9 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from killipose import animation
-from killipose.animation import render_reconstruction
+from killipose.video import render_reconstruction
+from killipose.video.geometry import view_limits, zoom_view
+from killipose.video.scene import Scene
 
 KEYPOINTS = ["snout", "midbody", "endbody", "tail", "fan"]
 N_FRAMES = 30
@@ -108,15 +109,15 @@ def test_zoom_follows_the_reference_and_spans_one_and_a_half_body_lengths():
     pose[0] = np.nan  # nothing yet: the first centre there is
     pose[3] = np.nan  # lost: the previous centre
     pose[4, 1:] = np.nan  # only the head: its position
-    centres, half = animation._zoom(pose)
+    centres, half = zoom_view(pose)
     np.testing.assert_allclose(centres[[1, 2, 5]], pose[[1, 2, 5]].mean(axis=1))
     np.testing.assert_allclose(centres[0], centres[1])
     np.testing.assert_allclose(centres[3], centres[2])
     np.testing.assert_allclose(centres[4], pose[4, 0])
     assert half == pytest.approx(0.75 * 80.0)
 
-    assert np.isfinite(animation._zoom(np.full((3, 5, 2), np.nan))[0]).all()
-    assert animation._zoom(pose[:, :1])[1] > 0  # one keypoint: no length, a fallback view
+    assert np.isfinite(zoom_view(np.full((3, 5, 2), np.nan))[0]).all()
+    assert zoom_view(pose[:, :1])[1] > 0  # one keypoint: no length, a fallback view
 
 
 @pytest.mark.parametrize(
@@ -145,7 +146,7 @@ def test_bad_input_raises_before_writing(tmp_path, change, message):
 
 
 def test_failure_midway_leaves_no_file(tmp_path, monkeypatch):
-    draw = animation._Scene.draw
+    draw = Scene.draw
     calls = []
 
     def failing_draw(self, *args):
@@ -154,7 +155,7 @@ def test_failure_midway_leaves_no_file(tmp_path, monkeypatch):
             raise RuntimeError("boom")
         draw(self, *args)
 
-    monkeypatch.setattr(animation._Scene, "draw", failing_draw)
+    monkeypatch.setattr(Scene, "draw", failing_draw)
     with pytest.raises(RuntimeError, match="boom"):
         render(tmp_path, {"original": skeleton(N_FRAMES)})
     assert list(tmp_path.iterdir()) == []
@@ -165,8 +166,8 @@ def test_what_leaves_the_zoomed_view_does_not_reach_the_next_panel():
     pixels = {}
     for name, model in (("near", original), ("far", original + np.array([150.0, 20.0]))):
         stack = np.stack([original, model, original])
-        centres, half = animation._zoom(original)
-        scene = animation._Scene(["original", name, "same"], animation._limits(stack), half, "", 9)
+        centres, half = zoom_view(original)
+        scene = Scene(["original", name, "same"], view_limits(stack), half, "", 9)
         scene.draw(stack[:, 8], stack[:, :9, 0], centres[8], "frame 8")
         x0, y0, x1, y1 = np.round(scene.axes[5].bbox.extents).astype(int)  # third, zoomed
         buffer = np.asarray(scene.canvas.buffer_rgba())
