@@ -122,8 +122,8 @@ def clip_segments(
     """Cut segments ``(..., 2)`` to the box ``|x|, |y| <= half`` (Liang-Barsky).
 
     ``half`` broadcasts against the segments' shape less its last axis; ``inf`` cuts
-    nothing. Returns the new starts and ends: NaN where nothing is left of a segment, or
-    where an end was NaN.
+    nothing. Returns the new starts and ends: NaN where nothing is left of a segment; where
+    an end was NaN, points with a NaN coordinate (not drawn either).
     """
     delta = ends - starts
     half = np.asarray(half, dtype=np.float64)[..., None]

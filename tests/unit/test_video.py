@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from killipose.video import render_reconstruction
+from killipose.video.encode import write_h264
 from killipose.video.geometry import view_limits, zoom_view
+from killipose.video.layout import panel_grid
 from killipose.video.scene import Scene
 
 KEYPOINTS = ["snout", "midbody", "endbody", "tail", "fan"]
@@ -104,20 +106,27 @@ def test_zoomed_row_shows_a_tail_beat_that_the_whole_view_hardly_shows(tmp_path)
     assert difference(bottom) > 2 * difference(top)
 
 
-def test_zoom_follows_the_reference_and_spans_one_and_a_half_body_lengths():
-    pose = skeleton(6)  # 80 px long
-    pose[0] = np.nan  # nothing yet: the first centre there is
-    pose[3] = np.nan  # lost: the previous centre
-    pose[4, 1:] = np.nan  # only the head: its position
-    centres, half = zoom_view(pose)
-    np.testing.assert_allclose(centres[[1, 2, 5]], pose[[1, 2, 5]].mean(axis=1))
-    np.testing.assert_allclose(centres[0], centres[1])
-    np.testing.assert_allclose(centres[3], centres[2])
-    np.testing.assert_allclose(centres[4], pose[4, 0])
-    assert half == pytest.approx(0.75 * 80.0)
-
-    assert np.isfinite(zoom_view(np.full((3, 5, 2), np.nan))[0]).all()
-    assert zoom_view(pose[:, :1])[1] > 0  # one keypoint: no length, a fallback view
+@pytest.mark.parametrize(
+    ("n", "size", "slack_in"),
+    [
+        (1, (320, 672), 0.0),  # 0.85 + 2 * 2.46 + 0.55 + 0.4 = 6.72 in: a whole number of blocks
+        (2, (640, 736), 0.04),
+        (4, (1280, 768), 0.06),
+        (5, (1600, 768), 0.0),
+    ],
+)
+def test_frame_is_rounded_up_to_macro_blocks_with_the_slack_below(n, size, slack_in):
+    grid = panel_grid(n)
+    assert (grid.width_px, grid.height_px) == size
+    # Panels fill the width between the margins; the rows keep their gaps from the top.
+    assert grid.side_in == pytest.approx((size[0] / 100 - 0.74 - (n - 1) * 0.14) / n)
+    assert grid.top_row_in + grid.side_in == pytest.approx(size[1] / 100 - 0.85)
+    assert grid.zoom_row_in == pytest.approx(0.4 + slack_in)
+    left, bottom, width, height = grid.rect(1, n - 1)
+    assert left + width == pytest.approx(1 - 0.12 / grid.width_in)  # the right margin
+    assert (bottom, width * size[0], height * size[1]) == pytest.approx(
+        (grid.zoom_row_in / grid.height_in, 100 * grid.side_in, 100 * grid.side_in)
+    )
 
 
 @pytest.mark.parametrize(
@@ -175,3 +184,46 @@ def test_what_leaves_the_zoomed_view_does_not_reach_the_next_panel():
     # The far model lies outside its own zoomed view: it is cut off there instead of
     # crossing the gap into the next panel, which shows the same as beside a near model.
     np.testing.assert_array_equal(pixels["near"], pixels["far"])
+
+
+def test_a_long_title_shrinks_then_is_cut_short_before_the_counter():
+    limits = ((0.0, 100.0), (100.0, 0.0))
+    short = Scene(["original"], limits, 30.0, "fish 3", 25)
+    (text,) = short.fig.texts[:1]
+    assert (text.get_text(), text.get_fontsize()) == ("fish 3", 12)
+
+    scene = Scene(["original"], limits, 30.0, "a very long title " * 10, 25)
+    text = scene.fig.texts[0]
+    assert text.get_fontsize() == 8
+    assert text.get_text() == "a very l…"  # one panel leaves room for a few words
+    assert text.get_text().endswith("…")
+    # It starts 8 px from the left and ends at least 12 px before the counter.
+    extent = text.get_window_extent(scene.canvas.get_renderer())
+    assert extent.x0 == pytest.approx(8, abs=1)
+    assert scene.counter_at[1] - 12 - 10 < extent.x1 <= scene.counter_at[1] - 12
+
+
+def test_encoder_writes_the_frames_it_is_given(tmp_path):
+    colours = [(255, 0, 0), (0, 0, 255), (255, 255, 255)]
+    frames = [np.full((32, 48, 4), (*c, 255), dtype=np.uint8) for c in colours]
+    out = write_h264(iter(frames), (48, 32), 10.0, tmp_path / "sub" / "colours.mp4")
+    meta, decoded = read_video(out)
+    assert meta["size"] == (48, 32)
+    assert meta["fps"] == pytest.approx(10.0)
+    assert len(decoded) == 3
+    for frame, colour in zip(decoded, colours, strict=True):
+        np.testing.assert_allclose(frame.mean(axis=(0, 1)), colour, atol=8)
+
+
+def test_encoder_error_keeps_the_previous_video(tmp_path):
+    out = tmp_path / "video.mp4"
+    out.write_bytes(b"the previous video")
+
+    def frames():
+        yield np.zeros((32, 48, 4), dtype=np.uint8)
+        raise RuntimeError("drawing failed")
+
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        write_h264(frames(), (48, 32), 10.0, out)
+    assert out.read_bytes() == b"the previous video"
+    assert [p.name for p in tmp_path.iterdir()] == ["video.mp4"]
