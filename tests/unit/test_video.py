@@ -170,6 +170,27 @@ def test_failure_midway_leaves_no_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_each_frame_is_drawn_with_the_head_s_last_21_positions_and_the_reference_centre(
+    tmp_path, monkeypatch
+):
+    calls = []
+
+    def record(self, poses, heads, centre, label):
+        calls.append((poses.copy(), heads.copy(), centre.copy(), label))
+
+    monkeypatch.setattr(Scene, "draw", record)
+    original = skeleton(25)
+    model = original + np.array([30.0, 5.0])
+    render(tmp_path, {"original": original, "model": model})
+
+    assert [heads.shape for _, heads, _, _ in calls] == [(2, min(i, 20) + 1, 2) for i in range(25)]
+    poses, heads, centre, label = calls[24]
+    np.testing.assert_array_equal(poses, [original[24], model[24]])
+    np.testing.assert_array_equal(heads, [original[4:, 0], model[4:, 0]])  # oldest first
+    np.testing.assert_allclose(centre, original[24].mean(axis=0))  # the reference's
+    assert label == "frame 1024   t = 1.20 s"
+
+
 def test_what_leaves_the_zoomed_view_does_not_reach_the_next_panel():
     original = skeleton(10, bend=0.8)
     pixels = {}

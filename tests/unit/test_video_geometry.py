@@ -189,6 +189,12 @@ def test_polylines_put_keypoints_every_third_vertex_and_cut_at_the_box():
     np.testing.assert_array_equal(lines[1, [0, 6]], [[1, 1], [2, 2]])
 
 
+def test_a_keypoint_on_the_edge_of_its_box_is_drawn():
+    lines = skeleton_polylines(np.array([[[10.0, -10.0], [0.0, 0.0], [-10.0, 10.01]]]), np.r_[10.0])
+    np.testing.assert_array_equal(lines[0, [0, 3]], [[10, -10], [0, 0]])
+    assert np.isnan(lines[0, 6]).all()  # 0.01 px beyond
+
+
 def test_trail_fills_its_newest_slots_and_is_cut_to_the_box():
     heads = np.array([[[0.0, 0.0], [4.0, 0.0], [16.0, 0.0]], [[0.0, 0.0], [0.0, 1.0], [0, 2]]])
     segments = trail_segments(heads, np.array([10.0, np.inf]))
