@@ -89,9 +89,10 @@ def test_only_one_panel_and_all_nan_frames_render(tmp_path):
 def test_zoomed_row_shows_a_tail_beat_that_the_whole_view_hardly_shows(tmp_path):
     # The fish crosses 300 px: the top row's view is wide, the tail small in it.
     still = skeleton(N_FRAMES, speed=10.0)
-    still[0, -1, 1] += 5.0  # so the whole view is the same in both videos
+    # The tail, not the fan: the body length (snout to fan), so the zoom, stays the same.
+    still[0, 3, 1] += 5.0  # so the whole view is the same in both videos
     beating = still.copy()
-    beating[1:, -1, 1] += 5.0  # only the last keypoint moves, by 5 px
+    beating[1:, 3, 1] += 5.0  # only the tail moves, by 5 px
     frames = {}
     for name, pose in (("still", still), ("beating", beating)):
         _, frames[name] = read_video(render(tmp_path, {"original": pose}, name=f"{name}.mp4"))
@@ -248,3 +249,80 @@ def test_encoder_error_keeps_the_previous_video(tmp_path):
         write_h264(frames(), (48, 32), 10.0, out)
     assert out.read_bytes() == b"the previous video"
     assert [p.name for p in tmp_path.iterdir()] == ["video.mp4"]
+
+
+@pytest.fixture(scope="module")
+def two_panels():
+    """A scene of two panels, and its frame 20: poses, heads of frames 0-20, centre, label."""
+    original = skeleton(21, bend=0.5, speed=3.0)
+    stack = np.stack([original, original + np.array([4.0, 12.0])])
+    centres, half = zoom_view(original)
+    scene = Scene(["original", "model"], view_limits(stack), half, "", 9)
+    return scene, (stack[:, 20], stack[:, :, 0], centres[20], "frame 20")
+
+
+def draw(two_panels, poses=None, heads=None, label=None) -> np.ndarray:
+    """Frame 20 of ``two_panels`` with what is given changed: the RGB pixels."""
+    scene, (default_poses, default_heads, centre, default_label) = two_panels
+    scene.draw(
+        default_poses if poses is None else poses,
+        default_heads if heads is None else heads,
+        centre,
+        default_label if label is None else label,
+    )
+    return np.asarray(scene.canvas.buffer_rgba())[..., :3].copy()
+
+
+def changed_panels(scene, a, b) -> list[int]:
+    """The panels (0, 1: top row; 2, 3: zoomed) whose pixels differ between a and b."""
+    changed = []
+    for k, ax in enumerate(scene.axes):
+        x0, y0, x1, y1 = np.round(ax.bbox.extents).astype(int)
+        rows = slice(len(a) - y1, len(a) - y0)
+        if (a[rows, x0:x1] != b[rows, x0:x1]).any():
+            changed.append(k)
+    return changed
+
+
+def test_the_trail_shows_in_every_panel(two_panels):
+    scene, (_, heads, _, _) = two_panels
+    without = draw(two_panels, heads=heads[:, -1:])  # this frame's head only
+    assert changed_panels(scene, draw(two_panels), without) == [0, 1, 2, 3]
+
+
+def test_the_reference_shows_in_its_panels_and_behind_the_model(two_panels):
+    scene, (poses, _, _, _) = two_panels
+    moved = poses.copy()
+    moved[0, -1] += 6.0  # the reference's fan only
+    assert changed_panels(scene, draw(two_panels), draw(two_panels, poses=moved)) == [0, 1, 2, 3]
+
+
+def test_the_model_shows_in_its_panels_only(two_panels):
+    scene, (poses, _, _, _) = two_panels
+    moved = poses.copy()
+    moved[1, -1] += 6.0
+    assert changed_panels(scene, draw(two_panels), draw(two_panels, poses=moved)) == [1, 3]
+
+
+def test_the_head_marker_is_red_at_the_head_in_both_rows(two_panels):
+    scene, (poses, _, centre, _) = two_panels
+    pixels = draw(two_panels)
+    heads = np.concatenate([poses[:, 0], poses[:, 0] - centre])
+    x, y = np.round(scene.to_display(heads)).astype(int).T
+    np.testing.assert_array_equal(pixels[len(pixels) - 1 - y, x], [[214, 39, 40]] * 4)
+
+
+def test_the_counter_changes_only_its_last_digit(two_panels):
+    scene = two_panels[0]
+    a, b = draw(two_panels), draw(two_panels, label="frame 21")
+    rows, columns = np.nonzero((a != b).any(axis=2))
+    top, left = scene.counter_at
+    assert len(rows) > 0
+    assert top <= rows.min() <= rows.max() < top + scene.counter.height
+    # "frame 2[0]" -> "frame 2[1]": the eighth character's cell.
+    assert (
+        left + 7 * scene.counter.pitch
+        <= columns.min()
+        <= columns.max()
+        < left + scene.counter.width(8)
+    )

@@ -17,6 +17,7 @@ NAN = np.nan
             ["frame  998   t =   0.00 s", "frame 1000   t =  49.95 s", "frame  nan   t = 100.00 s"],
         ),
         ([-5, 3], [-0.5, 0.25], ["frame -5   t = -0.50 s", "frame  3   t =  0.25 s"]),
+        ([5.0, NAN], [0.0, 0.5], ["frame   5   t = 0.00 s", "frame nan   t = 0.50 s"]),
         ([7], [0.004], ["frame 7   t = 0.00 s"]),
     ],
 )
