@@ -24,8 +24,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from killipose import clean_table, make_killifish_table, models
-from killipose.animation import render_reconstruction
 from killipose.models import training
+from killipose.video import render_reconstruction
 
 
 def poses(frames: int) -> tuple[dict[str, np.ndarray], list[str]]:

@@ -3,7 +3,7 @@
 :func:`latent_walk` is a smooth random path through the code whose every frame is a draw
 from the prior, so the decoder is asked only for codes it was trained to expect;
 :func:`decode_poses` turns such codes into keypoint pixels for
-:func:`killipose.animation.render_reconstruction`, and :func:`prior_grid` is the regular
+:func:`killipose.video.render_reconstruction`, and :func:`prior_grid` is the regular
 grid of prior quantiles over a 2-D code that the MNIST grid figure decodes.
 """
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from killipose.animation import render_reconstruction
 from killipose.cli.inputs import load_model, load_vae, model_paths, prepared, window
 from killipose.embedding import original_pixels, reconstruct_pixels
 from killipose.errors import InputError
 from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk
 from killipose.plots import MODEL_LABELS
 from killipose.report import write_video_page
+from killipose.video import render_reconstruction
 
 EXAMPLES = {
     "animate": (

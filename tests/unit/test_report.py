@@ -5,8 +5,8 @@ import pytest
 
 from killipose import clean_table, make_killifish_table
 from killipose import report as kp_report
-from killipose.animation import render_reconstruction
 from killipose.metrics import mean_over_seeds
+from killipose.video import render_reconstruction
 
 
 def fit_metrics(model, mse, seed=0, dim=4):

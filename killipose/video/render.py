@@ -1,0 +1,137 @@
+"""The public entry of the video renderer: check the input, lay out, draw, encode."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from killipose.errors import InputError
+from killipose.plots import style
+from killipose.video.counter import CounterLabels
+from killipose.video.encode import write_h264
+from killipose.video.geometry import TRAIL_FRAMES, view_limits, zoom_view
+from killipose.video.scene import Scene
+
+
+@style()  # the figures' look: the command line always rendered videos with it
+def render_reconstruction(
+    panels: dict[str, np.ndarray],
+    keypoints: list[str],
+    frame_numbers: np.ndarray,
+    time_s: np.ndarray,
+    out_path: str | os.PathLike,
+    fps: float = 20.0,
+    title: str = "",
+    progress: bool = False,
+) -> Path:
+    """Render the poses of several panels side by side into an H.264 MP4.
+
+    Parameters
+    ----------
+    panels
+        Panel title -> array ``(frames, keypoints, 2)`` of x, y pixel coordinates (image
+        convention: y grows downwards), all the same shape. The **first** entry is the
+        reference (normally ``"original"``): its skeleton is also drawn in light grey behind
+        every other panel, so what a model gets wrong shows at a glance. NaN coordinates are
+        not drawn, nor are the skeleton segments that touch them.
+    keypoints
+        Keypoint names in body order, head first; the skeleton joins them in this order and
+        the first one is marked as the head.
+    frame_numbers
+        ``(frames,)`` frame number shown on each frame.
+    time_s
+        ``(frames,)`` time in seconds shown on each frame.
+    out_path
+        The ``.mp4`` to write; parent folders are created. It appears only when complete:
+        the video is written to a temporary file beside it and renamed.
+    fps
+        Playback rate in frames per second.
+    title
+        Text at the top left of every frame; nothing if empty.
+    progress
+        Show a tqdm progress bar (on stderr).
+
+    Returns
+    -------
+    The path of the video: H.264 in yuv420p (plays in browsers) at ``fps``, one frame per
+    input frame, ``320 * len(panels)`` pixels wide and 672 (one panel) to 768 (four or
+    more) high, two rows of panels; both multiples of 16, so ffmpeg does not rescale.
+
+    Raises
+    ------
+    ValueError
+        (as :class:`killipose.errors.InputError`) if there are no panels or no frames, if
+        the panels differ in shape or do not match ``keypoints``, if ``frame_numbers`` or
+        ``time_s`` do not have one entry per frame, or if ``fps`` is not positive.
+
+    Notes
+    -----
+    Top row: all panels share one square view, fixed for the whole video, holding every
+    finite point of every panel and frame with a margin. A window in which the animal
+    crosses the whole arena therefore shows a small skeleton.
+
+    Bottom row: the same panels zoomed on the animal. In every frame the view is centred
+    on the reference's body centre (the mean of its finite keypoints; where it has none,
+    the last centre it had), the same view in every panel of the row, so a model that
+    keeps only the position shows its error against the grey reference. The view is
+    ``2 * 0.75`` body lengths across, the body length being the median over the window of
+    the reference's first-to-last-keypoint distance. Its pixel coordinates change every
+    frame, so it has no tick labels; a scale bar below it gives the size, and its grid
+    lines are one scale bar apart. The trail shows where the head was in the image,
+    cut off at the edge of the view.
+    """
+    stack, n_frames = check_inputs(panels, keypoints, frame_numbers, time_s, fps)
+    labels = CounterLabels(np.asarray(frame_numbers), np.asarray(time_s, dtype=np.float64))
+    centres, zoom_half = zoom_view(stack[0])
+    names = [str(name) for name in panels]
+    scene = Scene(names, view_limits(stack), zoom_half, title, labels.max_chars)
+
+    def frames():
+        for i in tqdm(range(n_frames), disable=not progress, desc="video", unit="frame"):
+            heads = stack[:, max(0, i - TRAIL_FRAMES) : i + 1, 0]
+            scene.draw(stack[:, i], heads, centres[i], labels[i])
+            yield scene.canvas.buffer_rgba()  # redrawn in place: sent before the next
+
+    return write_h264(frames(), scene.canvas.get_width_height(), fps, Path(out_path))
+
+
+def check_inputs(
+    panels: dict[str, np.ndarray],
+    keypoints: list[str],
+    frame_numbers: np.ndarray,
+    time_s: np.ndarray,
+    fps: float,
+) -> tuple[np.ndarray, int]:
+    """Check the arguments of :func:`render_reconstruction`; raise InputError if wrong.
+
+    Returns
+    -------
+    The panels stacked as float64 ``(panels, frames, keypoints, 2)``, and the frame count.
+    """
+    if not panels:
+        raise InputError("render_reconstruction: no panels given")
+    arrays = [np.asarray(a, dtype=np.float64) for a in panels.values()]
+    shapes = {str(name): a.shape for name, a in zip(panels, arrays, strict=True)}
+    if len(set(shapes.values())) > 1:
+        raise InputError(f"render_reconstruction: panels differ in shape: {shapes}")
+    shape = arrays[0].shape
+    if len(shape) != 3 or shape[1] != len(keypoints) or shape[2] != 2:
+        raise InputError(
+            f"render_reconstruction: panels must be (frames, {len(keypoints)} keypoints, 2) "
+            f"pixel coordinates, got shape {shape}"
+        )
+    n_frames = shape[0]
+    if n_frames == 0:
+        raise InputError("render_reconstruction: zero frames to render")
+    for name, values in (("frame_numbers", frame_numbers), ("time_s", time_s)):
+        if np.shape(values) != (n_frames,):
+            raise InputError(
+                f"render_reconstruction: {name} has shape {np.shape(values)}, expected "
+                f"({n_frames},): one entry per frame of the panels"
+            )
+    if not np.isfinite(fps) or fps <= 0:
+        raise InputError(f"render_reconstruction: fps must be positive, got {fps}")
+    return np.stack(arrays), n_frames
