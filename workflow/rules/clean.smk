@@ -56,6 +56,9 @@ rule qc_missing:
     params:
         cleandir=lambda w, input: os.path.dirname(input.clean),
         read=lambda w: settings(w.dataset)["read_args"],
+        # for the caption
+        max_nan_fraction=lambda w: settings(w.dataset)["clean"]["max_nan_fraction"],
+        max_gap=lambda w: settings(w.dataset)["clean"]["max_gap"],
     shell:
         "killipose qc {input.table:q} {params.cleandir:q} {output:q} {params.read} 2> {log:q}"
 

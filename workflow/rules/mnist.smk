@@ -185,7 +185,9 @@ rule mnist_interpolation:
         models=lambda w, input: name_args(
             "model", [m for m in models_of(w.dataset) if m != "pca"], input.models
         ),
-        digits=lambda w: ",".join(map(str, settings(w.dataset)["interpolation"]["digits"])),
+        digits=lambda w: ",".join(
+            map(str, settings(w.dataset)["interpolation"]["digits"])
+        ),
         title=lambda w: f"{w.dataset}: interpolation in the {w.dim}-D code",
     shell:
         "killipose mnist-interpolation {params.cleandir:q} {output:q} {params.models} "

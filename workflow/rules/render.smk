@@ -23,6 +23,7 @@ rule animate:
         start=lambda w: settings(w.dataset)["animation"]["start"],
         frames=lambda w: settings(w.dataset)["animation"]["frames"],
         fps=lambda w: settings(w.dataset)["animation_fps_arg"],
+        playback_fps=lambda w: settings(w.dataset)["animation"].get("fps"),  # for the caption
         title=lambda w: f"{w.dataset}: reconstructions from {w.dim}-D",
     shell:
         "killipose animate {params.cleandir:q} {output:q} {params.models} "
