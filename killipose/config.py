@@ -8,6 +8,7 @@ workflow starts; :func:`check_config` then checks how the parts fit together, an
 from __future__ import annotations
 
 import copy
+import json
 import math
 import os
 import reprlib
@@ -201,3 +202,109 @@ def dataset_settings(config: dict, name: str) -> dict:
     fps = ds["animation"].get("fps")
     ds["animation_fps_arg"] = f"--fps {fps}" if fps else ""
     return ds
+
+
+def schema_reference(schema_path: str | os.PathLike) -> str:
+    """``config/README.md``: every key of the schema with its type, default and meaning.
+
+    Generated from the schema alone (``python -m killipose.config > config/README.md``),
+    so the page cannot drift from what the workflow checks and fills in.
+    """
+    with open(schema_path) as f:
+        schema = yaml.safe_load(f)
+    lines = [
+        "# Configuration keys",
+        "",
+        "Generated from `workflow/schemas/config.schema.yaml` by",
+        "`python -m killipose.config > config/README.md`; do not edit by hand.",
+        "`config/config.yaml` is the default run: a key it leaves out takes the default",
+        "below. A dataset may override `models`, `latent_dims`, `seeds`, `clean`, `train`,",
+        "`model_params` and `animation` for itself (`datasets.<name>.clean.max_gap`, ...);",
+        "what it leaves out comes from the top level.",
+        "",
+        "| key | allowed | default | what it does |",
+        "|---|---|---|---|",
+    ]
+    for key, node, default in _schema_keys(schema, schema, ""):
+        allowed = _allowed(schema, node)
+        shown = "" if default is _NONE else f"`{json.dumps(default)}`"
+        description = " ".join(node.get("description", "").split()).replace("|", "\\|")
+        lines.append(f"| `{key}` | {allowed} | {shown} | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+#: No default in the schema (``None`` is a default a key may have).
+_NONE = object()
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    """``node`` with its ``$ref`` and ``allOf`` merged in (a key of its own wins)."""
+    merged: dict = {}
+    for part in node.get("allOf", []):
+        merged |= _resolve(schema, part)
+    if "$ref" in node:
+        target = schema
+        for step in node["$ref"].removeprefix("#/").split("/"):
+            target = target[step]
+        merged |= _resolve(schema, target)
+    own = {k: v for k, v in node.items() if k not in ("$ref", "allOf")}
+    if "properties" in merged and "properties" in own:
+        own["properties"] = {
+            name: merged["properties"].get(name, {}) | sub
+            for name, sub in (merged["properties"] | own["properties"]).items()
+        }
+    return merged | own
+
+
+def _schema_keys(schema: dict, node: dict, prefix: str):
+    """``(key, node, default)`` of every key below ``node``, depth first, in file order.
+
+    A dataset's overrides of top-level keys, and a model's settings under
+    ``model_params``, get one row each: their keys are those of the top level's.
+    """
+    node = _resolve(schema, node)
+    properties = node.get("properties", {})
+    extra = node.get("additionalProperties")
+    if isinstance(extra, dict) and "properties" in _resolve(schema, extra):
+        properties = {"<name>": extra}
+    for name, sub in properties.items():
+        key = f"{prefix}{name}"
+        if prefix == "datasets.<name>." and name in DATASET_OVERRIDES:
+            yield key, {"description": f"overrides `{name}` for this dataset"}, _NONE
+            continue
+        sub = _resolve(schema, sub)
+        yield key, sub, sub.get("default", _NONE)
+        if name == "model_params":
+            yield f"{key}.<model>", {"description": "any key of `train`, for that model"}, _NONE
+        elif sub.get("type") == "object" or "properties" in sub:
+            yield from _schema_keys(schema, sub, f"{key}.")
+
+
+def _allowed(schema: dict, node: dict) -> str:
+    """What a value may be, in a few words: type, choices and bounds."""
+    if "enum" in node:
+        return " or ".join(f"`{v}`" for v in node["enum"])
+    if "const" in node:
+        return f"`{node['const']}`"
+    if "oneOf" in node:
+        return " or ".join(_allowed(schema, _resolve(schema, n)) for n in node["oneOf"])
+    kind = node.get("type", "")
+    if kind == "array":
+        items = _allowed(schema, _resolve(schema, node.get("items", {})))
+        kind = f"list of {items}" if items else "list"
+    bounds = [
+        f"{word} {node[key]}"
+        for key, word in (
+            ("minimum", "≥"),
+            ("exclusiveMinimum", ">"),
+            ("maximum", "≤"),
+        )
+        if key in node
+    ]
+    return ", ".join([kind, *bounds]) if kind else ", ".join(bounds)
+
+
+if __name__ == "__main__":
+    print(
+        schema_reference(Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml"), end=""
+    )

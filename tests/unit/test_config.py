@@ -1,4 +1,5 @@
 import copy
+import inspect
 import re
 
 import pytest
@@ -7,7 +8,13 @@ import yaml
 from killipose import InputError
 from killipose.cleaning import clean_table
 from killipose.cli import main
-from killipose.config import check_config, check_paths, dataset_settings, validate_config
+from killipose.config import (
+    check_config,
+    check_paths,
+    dataset_settings,
+    schema_reference,
+    validate_config,
+)
 from tests.helpers import ROOT, make_pose_table
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -403,3 +410,45 @@ def test_latent_dim_too_large_for_an_auto_keypoint_table_stops_the_fit(tmp_path,
     assert len(errors) == 1 and errors[0].startswith("killipose: error: "), errors
     assert "latent_dim" in errors[0] and "(3), got 4" in errors[0]
     assert not out.exists()
+
+
+def test_config_readme_is_generated_from_the_current_schema():
+    """config/README.md documents every key; regenerate it with the command it names."""
+    assert (ROOT / "config" / "README.md").read_text() == schema_reference(SCHEMA)
+    text = schema_reference(SCHEMA)
+    assert "| `clean.max_gap` | integer, ≥ 0 | `10` |" in text
+    assert "| `animation.frames` | integer, ≥ 1 | `1000` |" in text
+
+
+def test_every_default_is_filled_in_from_the_schema_once():
+    config = {"run": ["f"], "datasets": {"f": {"kind": "pose", "path": "f.csv"}}}
+    validate_config(config, SCHEMA)
+    assert config["clean"]["max_gap"] == 10 and config["animation"] == {"start": 0, "frames": 1000}
+    assert config["seeds"] == 1 and config["models"] == ["pca", "linear", "nonlinear"]
+    assert config["datasets"]["f"] == {
+        "kind": "pose",
+        "path": "f.csv",
+        "keypoints": "auto",
+        "format": "auto",
+        "supervised": {"models": [], "latent_dims": []},
+    }
+    # A dataset's own clean block is an override: it gets no defaults of its own, so the
+    # top level's settings reach it (a dataset's clean: {max_gap: 5} keeps max_jump).
+    config = {
+        "run": ["f"],
+        "datasets": {"f": {"kind": "pose", "path": "f.csv", "clean": {"max_gap": 5}}},
+        "clean": {"max_jump": 12.0},
+    }
+    validate_config(config, SCHEMA)
+    assert config["datasets"]["f"]["clean"] == {"max_gap": 5}
+    assert dataset_settings(config, "f")["clean"]["max_jump"] == 12.0
+
+
+def test_the_librarys_defaults_are_the_schemas():
+    """clean_table's keyword defaults (what `killipose clean` uses when an option is not
+    given) are the schema's: a script and the workflow clean alike."""
+    schema = yaml.safe_load(SCHEMA.read_text())
+    defaults = {k: v["default"] for k, v in schema["properties"]["clean"]["properties"].items()}
+    signature = inspect.signature(clean_table).parameters
+    library = {k: signature[k].default for k in defaults}
+    assert library == defaults | {"min_confidence": None}  # None is auto there
