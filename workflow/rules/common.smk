@@ -5,18 +5,16 @@
 # measurements). Larger tables need more: raise them with `set-resources` in a profile.
 import os
 import re
-import shlex
 import sys
 
-from killipose import InputError
-from killipose.datasets import DIGITS, KINDS
+from killipose import InputError, jobs
+from killipose.datasets import DIGITS
 from killipose.models import MODELS
 from killipose.config import (
     check_config,
     check_paths,
     dataset_settings,
     datasets_of_kind,
-    train_params,
     validate_config,
 )
 
@@ -28,7 +26,7 @@ try:
 except InputError as err:
     sys.exit(f"killipose: error: {err}")
 
-RESULTS = "results"
+RESULTS = jobs.RESULTS
 
 
 wildcard_constraints:
@@ -38,89 +36,44 @@ wildcard_constraints:
     seed=r"\d+",
 
 
-def one_of(names):
-    """A wildcard pattern matching exactly these names (none: matches nothing)."""
-    return "|".join(names) if names else r"(?!x)x"
+POSE = jobs.one_of(datasets_of_kind(config, "pose"))
+MNIST = jobs.one_of(datasets_of_kind(config, "mnist"))
+user_path = jobs.user_path
+name_args = jobs.name_args
 
 
-POSE = one_of(datasets_of_kind(config, "pose"))
-MNIST = one_of(datasets_of_kind(config, "mnist"))
-
-
+# The functions rules call, with this run's config (the logic is in killipose.jobs).
 def settings(dataset):
     return dataset_settings(config, dataset)
 
 
-def user_path(path):
-    """A path from the config, safe as a command-line argument (`-x.csv` is no option)."""
-    return f"./{path}" if path.startswith("-") else path
-
-
 def raw_table(wildcards):
-    """The user's table, or the synthetic one when the file is absent."""
-    ds = settings(wildcards.dataset)
-    if os.path.exists(ds["path"]) or "synthetic" not in ds:
-        return user_path(ds["path"])
-    return f"{RESULTS}/{wildcards.dataset}/synthetic.parquet"
+    return jobs.raw_table(config, wildcards.dataset)
 
 
 def clean_mem_mb(wildcards, input):
-    """Memory to clean a table: ~1.4x a CSV's size, ~3.6x a Parquet's (measured at 17M
-    frames by benchmarks/clean_memory.py), plus 1 GB; never below 3 GB."""
-    factor = 4 if str(input[0]).endswith((".parquet", ".pq")) else 1.5
-    return max(3000, int(1000 + factor * input.size_mb))
+    return jobs.clean_mem_mb(input[0], input.size_mb)
 
 
 def model_dir(dataset, model, dim, seed=None):
-    """Where a fit's files go: the first seed's fit (the one figures show), or another's."""
-    root = f"{RESULTS}/{dataset}/models/{model}-{dim}d"
-    if seed is None or seed == settings(dataset)["seed_list"][0]:
-        return root
-    return f"{root}/seed-{seed}"
+    return jobs.model_dir(config, dataset, model, dim, seed)
 
 
 def seed_metrics(dataset, models, dims):
-    """metrics.json of every seed's fit of these models at these dimensions (PCA, which
-    uses no randomness, is fitted once)."""
-    seeds = settings(dataset)["seed_list"]
-    return [
-        f"{model_dir(dataset, m, d, s)}/metrics.json"
-        for m in models
-        for d in dims
-        for s in (seeds[:1] if m == "pca" else seeds)
-    ]
+    return jobs.seed_metrics(config, dataset, models, dims)
 
 
 def fit_threads(wildcards):
-    if wildcards.model == "pca":
-        return 1
-    return train_params(config, wildcards.dataset, wildcards.model)["threads"]
+    return jobs.fit_threads(config, wildcards.dataset, wildcards.model)
 
 
 def fit_gpus(wildcards):
-    """GPUs a fit asks the cluster for (`train.gpus`; 0 = none, PCA never)."""
-    if wildcards.model == "pca":
-        return 0
-    return train_params(config, wildcards.dataset, wildcards.model).get("gpus", 0)
+    return jobs.fit_gpus(config, wildcards.dataset, wildcards.model)
 
 
 def fit_args(wildcards):
-    """Command-line flags of `killipose fit` for this model, from `train` and `model_params`."""
-    params = train_params(config, wildcards.dataset, wildcards.model)
-    params.pop("threads")
-    params.pop("gpus", None)
-    seed = getattr(wildcards, "seed", settings(wildcards.dataset)["seed_list"][0])
-    flags = [f"--seed {seed}"]
-    for key, value in params.items():
-        if isinstance(value, list):
-            value = f"[{','.join(map(str, value))}]"
-        flags.append(f"--param {shlex.quote(f'{key}={value}')}")
-    return " ".join(flags)
-
-
-def name_args(flag, names, paths):
-    """`--flag name=path` for each pair, quoted for the shell."""
-    return " ".join(f"--{flag} {n}={shlex.quote(p)}" for n, p in zip(names, paths))
+    seed = getattr(wildcards, "seed", None)
+    return jobs.fit_args(config, wildcards.dataset, wildcards.model, seed)
 
 
 def models_of(dataset):
@@ -133,10 +86,4 @@ def mnist_fits(dataset):
 
 
 def all_outputs():
-    return [
-        path
-        for dataset in config["run"]
-        for path in KINDS[config["datasets"][dataset]["kind"]].outputs(
-            settings(dataset), f"{RESULTS}/{dataset}"
-        )
-    ]
+    return jobs.all_outputs(config)

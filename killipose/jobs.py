@@ -1,0 +1,109 @@
+"""What the workflow asks for each job: its paths, command-line flags, threads, memory.
+
+The rules in ``workflow/rules/*.smk`` call these through thin wrappers in ``common.smk``
+(which add the config), so the logic behind the rules is tested here like the rest of
+the library. ``config`` is the checked config (:func:`killipose.config.validate_config`).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+
+from killipose.config import dataset_settings, train_params
+from killipose.datasets import kind
+
+#: Where the workflow writes, relative to the folder Snakemake runs in.
+RESULTS = "results"
+
+
+def one_of(names: list[str]) -> str:
+    """A wildcard pattern matching exactly these names (none: matches nothing)."""
+    return "|".join(names) if names else r"(?!x)x"
+
+
+def user_path(path: str) -> str:
+    """A path from the config, safe as a command-line argument (``-x.csv`` is no option)."""
+    return f"./{path}" if path.startswith("-") else path
+
+
+def raw_table(config: dict, dataset: str) -> str:
+    """The user's table, or the synthetic one when the file is absent."""
+    ds = dataset_settings(config, dataset)
+    if os.path.exists(ds["path"]) or "synthetic" not in ds:
+        return user_path(ds["path"])
+    return f"{RESULTS}/{dataset}/synthetic.parquet"
+
+
+def clean_mem_mb(table: str, size_mb: float) -> int:
+    """Memory to clean a table: ~1.4x a CSV's size, ~3.6x a Parquet's (measured at 17M
+    frames by benchmarks/clean_memory.py), plus 1 GB; never below 3 GB."""
+    factor = 4 if str(table).endswith((".parquet", ".pq")) else 1.5
+    return max(3000, int(1000 + factor * size_mb))
+
+
+def model_dir(config: dict, dataset: str, model: str, dim, seed=None) -> str:
+    """Where a fit's files go: the first seed's fit (the one figures show), or another's."""
+    root = f"{RESULTS}/{dataset}/models/{model}-{dim}d"
+    if seed is None or int(seed) == dataset_settings(config, dataset)["seed_list"][0]:
+        return root
+    return f"{root}/seed-{seed}"
+
+
+def seed_metrics(config: dict, dataset: str, models: list[str], dims: list) -> list[str]:
+    """metrics.json of every seed's fit of these models at these dimensions (PCA, which
+    uses no randomness, is fitted once)."""
+    seeds = dataset_settings(config, dataset)["seed_list"]
+    return [
+        f"{model_dir(config, dataset, m, d, s)}/metrics.json"
+        for m in models
+        for d in dims
+        for s in (seeds[:1] if m == "pca" else seeds)
+    ]
+
+
+def fit_threads(config: dict, dataset: str, model: str) -> int:
+    """CPU threads of a fit job: ``train.threads`` (or the model's ``model_params``); PCA 1."""
+    if model == "pca":
+        return 1
+    return train_params(config, dataset, model)["threads"]
+
+
+def fit_gpus(config: dict, dataset: str, model: str) -> int:
+    """GPUs a fit asks the cluster for (``train.gpus``; 0 = none, PCA never)."""
+    if model == "pca":
+        return 0
+    return train_params(config, dataset, model)["gpus"]
+
+
+def fit_args(config: dict, dataset: str, model: str, seed=None) -> str:
+    """Flags of ``killipose fit`` for this model and seed (the dataset's first seed when
+    ``None``): ``--seed``, then a ``--param`` per setting from ``train`` and
+    ``model_params`` (not the job's threads and GPUs, which are the rule's)."""
+    params = train_params(config, dataset, model)
+    params.pop("threads")
+    params.pop("gpus")
+    if seed is None:
+        seed = dataset_settings(config, dataset)["seed_list"][0]
+    flags = [f"--seed {seed}"]
+    for key, value in params.items():
+        if isinstance(value, list):
+            value = f"[{','.join(map(str, value))}]"
+        flags.append(f"--param {shlex.quote(f'{key}={value}')}")
+    return " ".join(flags)
+
+
+def name_args(flag: str, names: list[str], paths: list[str]) -> str:
+    """``--flag name=path`` for each pair, quoted for the shell."""
+    return " ".join(f"--{flag} {n}={shlex.quote(p)}" for n, p in zip(names, paths, strict=True))
+
+
+def all_outputs(config: dict) -> list[str]:
+    """What ``rule all`` asks for: each dataset in ``run``, as its kind lists it."""
+    return [
+        path
+        for name in config["run"]
+        for path in kind(config["datasets"][name]["kind"]).outputs(
+            dataset_settings(config, name), f"{RESULTS}/{name}"
+        )
+    ]
