@@ -176,3 +176,15 @@ class LinearStandIn:
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         codes = np.random.default_rng(seed).standard_normal((n, self.latent_dim))
         return self.inverse_transform(codes)
+
+
+def assert_drawn(path: Path, panels: int = 1) -> None:
+    """``path`` is a PNG with something drawn on it: at least ``panels`` panels wide
+    (about 300 px each), not blank (over 1% of its pixels not white, with contrast)."""
+    import matplotlib.image as mpimg
+
+    image = mpimg.imread(path)
+    height, width = image.shape[:2]
+    assert width >= 300 * panels and height >= 200, (path, image.shape)
+    grey = image[..., :3].mean(axis=2)
+    assert (grey < 0.95).mean() > 0.01 and grey.std() > 0.05, f"{path}: blank"
