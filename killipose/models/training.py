@@ -28,10 +28,13 @@ import math
 import os
 import signal
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from killipose.errors import InputError
 from killipose.files import atomic_path
@@ -45,8 +48,7 @@ CHECKPOINT_FORMAT = "killipose-checkpoint/1"
 #: (a linear autoencoder on a small table runs thousands of 5 ms epochs) not every epoch
 #: is saved. A kill then loses at most ~1/CHECKPOINT_SHARE times one save, plus an epoch.
 CHECKPOINT_SHARE = 0.02
-#: The test hook's environment variable: ``pause_after_epoch=N`` and ``slowdown=F``,
-#: comma-separated (see :func:`read_test_hook`). Read by tests only; unset, it does nothing.
+#: The test hook's environment variable (see :func:`read_test_hook`); unset, it does nothing.
 TEST_HOOK = "KILLIPOSE_TEST_HOOK"
 
 
@@ -107,6 +109,81 @@ def batched_loss(module: torch.nn.Module, X: torch.Tensor, y: torch.Tensor | Non
     return total / len(X)
 
 
+def cosine_schedule(peak: float, total_steps: int, steps_per_epoch: int) -> Callable[[int], float]:
+    """The learning rate of each optimiser step (from 0) of ``total_steps``.
+
+    A linear warm-up to ``peak`` over the first epoch or 5% of the steps, whichever is
+    shorter (Adam's first steps, on moments estimated from few batches, would otherwise be
+    the largest), then a cosine decay to ``FINAL_LR * peak`` at the last step.
+    """
+    warmup = min(steps_per_epoch, max(total_steps // 20, 1))
+
+    def learning_rate(step: int) -> float:
+        if step < warmup:
+            return peak * (step + 1) / warmup
+        progress = (step - warmup) / max(total_steps - warmup, 1)
+        return peak * (FINAL_LR + (1 - FINAL_LR) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    return learning_rate
+
+
+@dataclass
+class TrainingState:
+    """Where a training stands after an epoch: what a checkpoint holds to go on from there."""
+
+    optimiser: torch.optim.Optimizer
+    generator: torch.Generator  # the batch order, and any noise the loss draws
+    epoch: int = 0  # epochs done
+    step: int = 0  # optimiser steps done
+    history: list[dict] = field(default_factory=list)
+    best_val: float = math.inf
+    best_epoch: int = -1  # the epoch (from 0) with the lowest validation loss so far
+    best_state: dict | None = None  # the module's weights after it
+
+    def state_dict(self) -> dict:
+        """All of it as tensors and plain Python values, as a checkpoint holds it."""
+        plain = {k: v for k, v in vars(self).items() if k not in ("optimiser", "generator")}
+        states = {"optimiser": self.optimiser.state_dict(), "generator": self.generator.get_state()}
+        return plain | states
+
+    def load_state_dict(self, saved: dict) -> None:
+        """Go on from ``saved``, a :meth:`state_dict` (or a checkpoint that holds one)."""
+        self.optimiser.load_state_dict(saved["optimiser"])
+        self.generator.set_state(saved["generator"])
+        self.epoch, self.step = saved["epoch"], saved["step"]
+        self.history, self.best_state = saved["history"], saved["best_state"]
+        self.best_val, self.best_epoch = saved["best_val"], saved["best_epoch"]
+
+
+def train_epoch(
+    module: torch.nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor | None,
+    batch_size: int,
+    state: TrainingState,
+    schedule: Callable[[int], float],
+) -> float:
+    """One pass over ``X`` (labels ``y``) in batches of ``batch_size`` rows, in an order
+    drawn from ``state.generator``; ``schedule(step)`` is each step's learning rate.
+
+    Returns the mean training loss over the rows; advances ``state.step``.
+    """
+    module.train()
+    order = torch.randperm(len(X), generator=state.generator).to(X.device)
+    running = torch.zeros((), dtype=torch.float64, device=X.device)
+    for i in range(0, len(X), batch_size):
+        for group in state.optimiser.param_groups:
+            group["lr"] = schedule(state.step)
+        batch = order[i : i + batch_size]
+        loss = module.loss(X[batch], None if y is None else y[batch], generator=state.generator)
+        state.optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        state.optimiser.step()
+        running += loss.detach() * len(batch)
+        state.step += 1
+    return running.item() / len(X)
+
+
 def train_autoencoder(
     module: torch.nn.Module,
     X_train: torch.Tensor,
@@ -141,8 +218,8 @@ def train_autoencoder(
     progress
         Show a progress bar (tqdm).
     checkpoint
-        A file to resume from and to save to after epochs (see Notes); ``None``
-        (default): no checkpoint.
+        A file to resume from and to save to after epochs (see :class:`Checkpoint`);
+        ``None`` (default): no checkpoint.
     fingerprint
         What else identifies this training (JSON-able values, e.g. the model's
         hyper-parameters); a checkpoint is resumed only if these match too.
@@ -155,156 +232,127 @@ def train_autoencoder(
 
     Notes
     -----
-    The checkpoint is a plain dict of tensors and Python values (it loads with
-    ``torch.load(weights_only=True)``), written atomically, and removed when training
-    ends. It is saved after the first epoch, then after each epoch that ends at least 50
-    times the last save's duration (1/``CHECKPOINT_SHARE``) after that save: after every
-    epoch but the last when epochs are long, every few epochs when they take milliseconds;
-    and always after the epoch the test hook pauses at (:func:`read_test_hook`).
-    It is resumed only if its fingerprint matches this call's: the training settings and
-    ``fingerprint``, the module's parameter names and shapes, and the shape and SHA-256 of
-    the data; otherwise it is ignored (logged) and overwritten. The device is not part of
-    it: a run started on a GPU may go on on the CPU, though then not bit for bit.
-    Resuming restores the module's weights, so work done to it before the call
-    (an initialisation from data) is replaced by the checkpoint's.
+    Training stops early at the end of the epoch ``patience`` epochs after the best one
+    (once ``min_steps`` steps are done). Resuming restores the module's weights, so work
+    done to it before the call (an initialisation from data) is replaced by the
+    checkpoint's.
     """
-    generator = torch.Generator().manual_seed(seed)
-    optimiser = torch.optim.Adam(module.parameters(), lr=lr)
-    n = len(X_train)
-    steps_per_epoch = math.ceil(n / batch_size)
+    steps_per_epoch = math.ceil(len(X_train) / batch_size)
     epochs = max(epochs, math.ceil(min_steps / steps_per_epoch))
-    total_steps = epochs * steps_per_epoch
-    warmup = min(steps_per_epoch, max(total_steps // 20, 1))
-
-    def lr_at(step: int) -> float:
-        if step < warmup:
-            return lr * (step + 1) / warmup
-        progress_ = (step - warmup) / max(total_steps - warmup, 1)
-        return lr * (FINAL_LR + (1 - FINAL_LR) * 0.5 * (1 + math.cos(math.pi * progress_)))
-
-    history: list[dict] = []
-    best_val, best_state, best_epoch, step, first = math.inf, None, -1, 0, 0
+    schedule = cosine_schedule(lr, epochs * steps_per_epoch, steps_per_epoch)
+    generator = torch.Generator().manual_seed(seed)
+    state = TrainingState(torch.optim.Adam(module.parameters(), lr=lr), generator)
+    saver = None
     if checkpoint is not None:
-        checkpoint = Path(checkpoint)
-        settings = {
-            "epochs": epochs,
-            "batch_size": batch_size,
-            "lr": lr,
-            "patience": patience,
-            "seed": seed,
-            "min_steps": min_steps,
-        }
+        settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "patience": patience}
+        settings |= {"seed": seed, "min_steps": min_steps}
         data = {"X_train": X_train, "X_val": X_val, "y_train": y_train, "y_val": y_val}
-        identity = training_fingerprint(module, data, settings, fingerprint)
-        saved = load_checkpoint(checkpoint, identity)
-        if saved is not None:
-            module.load_state_dict(saved["module"])
-            optimiser.load_state_dict(saved["optimiser"])
-            generator.set_state(saved["generator"])
-            history, step, first = saved["history"], saved["step"], saved["epoch"]
-            best_val, best_epoch, best_state = (
-                saved["best_val"],
-                saved["best_epoch"],
-                saved["best_state"],
-            )
-            log.info("resuming from epoch %d of %d (checkpoint %s)", first, epochs, checkpoint)
+        saver = Checkpoint(checkpoint, training_fingerprint(module, data, settings, fingerprint))
+        saver.resume(module, state, epochs)
     hook = read_test_hook()
-    bar = _progress(epochs, first) if progress else None
-    next_save = 0.0  # time.perf_counter() from which the next checkpoint is due
-    for epoch in range(first, epochs):
+    bar = tqdm(total=epochs, initial=state.epoch, unit="epoch", leave=False, disable=not progress)
+    for epoch in range(state.epoch, epochs):
         start = time.perf_counter()
-        module.train()
-        order = torch.randperm(n, generator=generator).to(X_train.device)
-        running = torch.zeros((), dtype=torch.float64, device=X_train.device)
-        for i in range(0, n, batch_size):
-            for group in optimiser.param_groups:
-                group["lr"] = lr_at(step)
-            batch = order[i : i + batch_size]
-            loss = module.loss(
-                X_train[batch], None if y_train is None else y_train[batch], generator=generator
-            )
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            running += loss.detach() * len(batch)
-            step += 1
-        train_loss = running.item() / n
-        val_mse = batched_mse(module, X_val)
-        val_loss = batched_loss(module, X_val, y_val)
-        if hook.get("slowdown", 1) > 1:
+        train_loss = train_epoch(module, X_train, y_train, batch_size, state, schedule)
+        val_mse, val_loss = batched_mse(module, X_val), batched_loss(module, X_val, y_val)
+        if hook.get("slowdown", 1) > 1:  # a machine this many times slower
             time.sleep((hook["slowdown"] - 1) * (time.perf_counter() - start))
-        history.append(
-            {
-                "epoch": epoch + 1,
-                "train_loss": train_loss,
-                "val_loss": val_loss,
-                "val_mse": val_mse,
-                "lr": lr_at(step - 1),
-                "seconds": time.perf_counter() - start,
-            }
-        )
-        log.info(
-            "epoch %d/%d train_loss %.6g val_mse %.6g (%.1f s)",
-            epoch + 1,
-            epochs,
-            train_loss,
-            val_mse,
-            history[-1]["seconds"],
-        )
-        if bar is not None:
-            bar.set_postfix(val_mse=f"{val_mse:.4g}")
-            bar.update()
-        if val_loss < best_val:
-            best_val, best_epoch = val_loss, epoch
-            best_state = copy.deepcopy(module.state_dict())
-        elif epoch - best_epoch >= patience and step >= min_steps:
+        record = {"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val_loss}
+        record |= {"val_mse": val_mse, "lr": schedule(state.step - 1)}
+        state.history.append(record | {"seconds": time.perf_counter() - start})
+        _show_epoch(state.history[-1], epochs, bar)
+        if val_loss < state.best_val:
+            state.best_val, state.best_epoch = val_loss, epoch
+            state.best_state = copy.deepcopy(module.state_dict())
+        elif epoch - state.best_epoch >= patience and state.step >= min_steps:
             log.info("early stop: no better validation error for %d epochs", patience)
             break
-        pause = hook.get("pause_after_epoch") == epoch + 1
-        due = pause or time.perf_counter() >= next_save
-        if checkpoint is not None and epoch + 1 < epochs and due:
-            began = time.perf_counter()
-            save_checkpoint(
-                checkpoint,
-                {
-                    "format": CHECKPOINT_FORMAT,
-                    "fingerprint": identity,
-                    "epoch": epoch + 1,
-                    "epochs": epochs,
-                    "step": step,
-                    "module": module.state_dict(),
-                    "optimiser": optimiser.state_dict(),
-                    "generator": generator.get_state(),
-                    "history": history,
-                    "best_val": best_val,
-                    "best_epoch": best_epoch,
-                    "best_state": best_state,
-                },
-            )
-            next_save = began + (time.perf_counter() - began) * (1 + 1 / CHECKPOINT_SHARE)
+        state.epoch = epoch + 1
+        pause = hook.get("pause_after_epoch") == state.epoch
+        if saver is not None and state.epoch < epochs:
+            saver.save_when_due(module, state, epochs, now=pause)
         if pause:
-            log.info("%s: pausing after epoch %d (SIGSTOP)", TEST_HOOK, epoch + 1)
+            log.info("%s: pausing after epoch %d (SIGSTOP)", TEST_HOOK, state.epoch)
             os.kill(os.getpid(), signal.SIGSTOP)
-    if bar is not None:
-        bar.close()
-    if best_state is not None:
-        module.load_state_dict(best_state)
-    if checkpoint is not None:
-        checkpoint.unlink(missing_ok=True)
-    return history
+    bar.close()
+    if state.best_state is not None:
+        module.load_state_dict(state.best_state)
+    if saver is not None:
+        saver.path.unlink(missing_ok=True)
+    return state.history
+
+
+class Checkpoint:
+    """The checkpoint file of one training: written atomically, removed when it ends.
+
+    It holds the module's weights and the :class:`TrainingState`, as tensors and plain
+    values (it loads with ``torch.load(weights_only=True)``); it is saved after the first
+    epoch, then as often as ``CHECKPOINT_SHARE`` allows, and after the epoch the test hook
+    pauses at. It is resumed only if it holds the fingerprint ``identity``
+    (:func:`training_fingerprint`), else ignored (logged) and overwritten. The device is
+    not part of it: a run started on a GPU may go on on the CPU, though not bit for bit.
+    """
+
+    def __init__(self, path: str | os.PathLike, identity: dict):
+        self.path = Path(path)
+        self.identity = identity
+        self.next_save = 0.0  # time.perf_counter() from which the next save is due
+
+    def save_when_due(
+        self, module: torch.nn.Module, state: TrainingState, epochs: int, now: bool = False
+    ) -> None:
+        """Save the module's weights and ``state`` if a save is due (or ``now``).
+
+        A save is due when the time since the last one is 1/``CHECKPOINT_SHARE`` times
+        what that one took: every epoch but the last when epochs are long, every few when
+        they take milliseconds.
+        """
+        if not now and time.perf_counter() < self.next_save:
+            return
+        began = time.perf_counter()
+        saved = {"format": CHECKPOINT_FORMAT, "fingerprint": self.identity, "epochs": epochs}
+        save_checkpoint(self.path, saved | state.state_dict() | {"module": module.state_dict()})
+        self.next_save = began + (time.perf_counter() - began) * (1 + 1 / CHECKPOINT_SHARE)
+
+    def resume(self, module: torch.nn.Module, state: TrainingState, epochs: int) -> None:
+        """Load the file's weights and state into ``module`` and ``state`` if it is from
+        this training; a missing file is skipped, an unreadable or another training's one
+        is logged and skipped."""
+        if not self.path.exists():
+            return
+        try:
+            saved = torch.load(self.path, map_location="cpu", weights_only=True)
+        except Exception as err:  # torch reports a damaged file in many ways; never fatal here
+            text = str(err).strip()
+            reason = text.splitlines()[0][:120] if text else type(err).__name__
+            log.warning("ignoring checkpoint %s: cannot read it (%s)", self.path, reason)
+            return
+        if not isinstance(saved, dict) or saved.get("format") != CHECKPOINT_FORMAT:
+            log.warning("ignoring checkpoint %s: not a killipose checkpoint", self.path)
+            return
+        theirs = saved.get("fingerprint", {})
+        differ = sorted(k for k in self.identity | theirs if self.identity.get(k) != theirs.get(k))
+        if differ:
+            log.warning(
+                "ignoring checkpoint %s: it is from a different training (%s differ); "
+                "starting afresh",
+                self.path,
+                ", ".join(differ),
+            )
+            return
+        module.load_state_dict(saved["module"])
+        state.load_state_dict(saved)
+        log.info("resuming from epoch %d of %d (checkpoint %s)", state.epoch, epochs, self.path)
 
 
 def training_fingerprint(
-    module: torch.nn.Module,
-    data: dict[str, torch.Tensor | None],
-    settings: dict,
-    extra: dict | None = None,
+    module: torch.nn.Module, data: dict, settings: dict, extra: dict | None = None
 ) -> dict:
     """What a checkpoint must match to be resumed, as a flat dict of JSON values.
 
     ``settings`` (training) and ``extra`` (e.g. model hyper-parameters) as given, the
-    module's class and parameter shapes, and for each tensor in ``data`` its dtype, shape
-    and SHA-256 (~0.1 s per 100 MB).
+    module's class and parameter shapes, and for each tensor (or ``None``) in ``data`` its
+    dtype, shape and SHA-256 (~0.1 s per 100 MB).
     """
     found = {f"training.{k}": v for k, v in settings.items()}
     found |= {f"model.{k}": v for k, v in (extra or {}).items()}
@@ -326,37 +374,6 @@ def save_checkpoint(path: Path, state: dict) -> None:
         torch.save(_on_cpu(state), tmp)
 
 
-def load_checkpoint(path: Path, fingerprint: dict) -> dict | None:
-    """The checkpoint at ``path`` if there is one and it matches ``fingerprint``.
-
-    A missing file gives ``None``; an unreadable one, or one from a different training
-    (another fingerprint), is logged and gives ``None``.
-    """
-    if not path.exists():
-        return None
-    try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch reports a damaged file in many ways; never fatal here
-        reason = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
-        log.warning("ignoring checkpoint %s: cannot read it (%s)", path, reason)
-        return None
-    if not isinstance(saved, dict) or saved.get("format") != CHECKPOINT_FORMAT:
-        log.warning("ignoring checkpoint %s: not a killipose checkpoint", path)
-        return None
-    theirs = saved.get("fingerprint", {})
-    differ = sorted(
-        k for k in fingerprint.keys() | theirs.keys() if fingerprint.get(k) != theirs.get(k)
-    )
-    if differ:
-        log.warning(
-            "ignoring checkpoint %s: it is from a different training (%s differ); starting afresh",
-            path,
-            ", ".join(differ),
-        )
-        return None
-    return saved
-
-
 def _on_cpu(value):
     if isinstance(value, torch.Tensor):
         return value.detach().cpu()
@@ -367,7 +384,15 @@ def _on_cpu(value):
     return value
 
 
-def _progress(total: int, initial: int = 0):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=initial, unit="epoch", leave=False)
+def _show_epoch(record: dict, epochs: int, bar: tqdm) -> None:
+    """Log an epoch's ``record`` (a history entry) and move the progress ``bar``."""
+    log.info(
+        "epoch %d/%d train_loss %.6g val_mse %.6g (%.1f s)",
+        record["epoch"],
+        epochs,
+        record["train_loss"],
+        record["val_mse"],
+        record["seconds"],
+    )
+    bar.set_postfix(val_mse=f"{record['val_mse']:.4g}")
+    bar.update()

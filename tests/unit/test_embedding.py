@@ -1,8 +1,17 @@
 """Latent codes and pixels of a cleaned table, in the world and the body frame."""
 
 import numpy as np
+import pandas as pd
+import pytest
 
-from killipose import clean_table, latent_table, models, original_pixels, reconstruct_pixels
+from killipose import (
+    CleanTable,
+    clean_table,
+    latent_table,
+    models,
+    original_pixels,
+    reconstruct_pixels,
+)
 
 
 def test_egocentric_reconstructions_are_postures_that_go_back_to_the_arena(pose_table):
@@ -30,3 +39,125 @@ def test_egocentric_reconstructions_are_postures_that_go_back_to_the_arena(pose_
     latent = latent_table(model, clean)
     assert list(latent.columns) == [*clean.meta, "z1", "z2"]
     assert "heading" in latent  # position and heading travel with the code
+
+
+#: Rows of :func:`tiny_table` that are not valid: the first, two in the middle, the last.
+INVALID = [0, 5, 6, 11]
+#: Its normalisation: per feature, pixels = normalised * std + mean.
+MEAN, STD = [100.0, 200.0, 300.0, 400.0], [2.0, 3.0, 4.0, 5.0]
+#: Its normalised features are t times these (one direction: a 1-D code holds them all).
+DIRECTION = np.array([1.0, 2.0, -1.0, 0.5])  # length 2.5
+
+
+def tiny_table(pose: dict | None = None) -> CleanTable:
+    """12 frames of 2 keypoints (a, b) on a line: row i has t = i**2 / 10 (not symmetric
+    about any row, so codes in the wrong order or reversed do not look right), features
+    ``t * DIRECTION``, NaN on the rows in ``INVALID``. Frame numbers 7, 9, ... differ from
+    the row numbers. ``pose``: egocentric columns (origin_x, origin_y, heading) to add."""
+    rows = np.arange(12)
+    valid = ~np.isin(rows, INVALID)
+    t = rows**2 / 10
+    X = np.where(valid[:, None], t[:, None] * DIRECTION, np.nan)
+    frame = pd.DataFrame(
+        {"frame": 7 + 2 * rows, "time_s": (7 + 2 * rows) / 20, "split": "train", "valid": valid}
+    )
+    frame = frame.assign(**(pose or {}))
+    features = ["x_a", "y_a", "x_b", "y_b"]
+    frame[features] = X
+    stats = pd.DataFrame({"mean": MEAN, "std": STD}, index=features)
+    return CleanTable(frame=frame, stats=stats)
+
+
+class FirstFeature:
+    """A stand-in model with known answers: the code is the first feature, and decoding
+    copies the code into every feature."""
+
+    latent_dim = 1
+
+    def transform(self, X):
+        return np.asarray(X, dtype=np.float32)[:, :1]
+
+    def inverse_transform(self, Z):
+        return np.repeat(np.asarray(Z, dtype=np.float32), 4, axis=1)
+
+
+def test_latent_table_puts_each_code_on_its_own_frame_and_nan_on_invalid_ones():
+    clean = tiny_table()
+    model = models.make("pca", latent_dim=1).fit(clean.matrix())
+    latent = latent_table(model, clean)
+
+    assert list(latent.columns) == ["frame", "time_s", "split", "valid", "z1"]
+    assert len(latent) == 12
+    np.testing.assert_array_equal(latent["frame"], 7 + 2 * np.arange(12))
+    np.testing.assert_array_equal(latent["time_s"], (7 + 2 * np.arange(12)) / 20)
+    np.testing.assert_array_equal(latent["valid"], ~np.isin(np.arange(12), INVALID))
+    z = latent["z1"].to_numpy()
+    assert np.flatnonzero(np.isnan(z)).tolist() == INVALID
+    # PCA's code of points on a line: the distance along it from their mean, up to sign.
+    rows = np.flatnonzero(latent["valid"])
+    t = rows**2 / 10
+    expected = 2.5 * (t - t.mean())  # -9.875 (row 1) ... 14.875 (row 10)
+    np.testing.assert_allclose(z[rows] * np.sign(z[10]), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_latent_table_of_a_model_with_known_codes():
+    latent = latent_table(FirstFeature(), tiny_table())
+    rows = np.arange(12)
+    expected = np.where(np.isin(rows, INVALID), np.nan, rows**2 / 10)
+    np.testing.assert_allclose(latent["z1"], expected.astype(np.float32))
+    assert latent["z1"].dtype == np.float32
+
+
+def test_pixels_undo_the_normalisation_feature_by_feature():
+    clean = tiny_table()
+    original = original_pixels(clean, slice(3, 7))  # rows 3, 4 valid; 5, 6 not
+    assert original.shape == (4, 2, 2)
+    # Row 3: t = 0.9, normalised (0.9, 1.8, -0.9, 0.45): keypoint a then b, each (x, y).
+    np.testing.assert_allclose(original[0], [[101.8, 205.4], [296.4, 402.25]])
+    np.testing.assert_allclose(original[1], [[103.2, 209.6], [293.6, 404.0]])  # t = 1.6
+    assert np.isnan(original[2:]).all()
+
+    rebuilt = reconstruct_pixels(FirstFeature(), clean, slice(3, 7))
+    assert rebuilt.shape == (4, 2, 2) and rebuilt.dtype == np.float64
+    # The decoder copies x_a = t into every feature: t * std + mean.
+    np.testing.assert_allclose(rebuilt[0], [[101.8, 202.7], [303.6, 404.5]], rtol=1e-6)
+    np.testing.assert_allclose(rebuilt[1], [[103.2, 204.8], [306.4, 408.0]], rtol=1e-6)
+    assert np.isnan(rebuilt[2:]).all()
+    assert np.isnan(reconstruct_pixels(FirstFeature(), clean, slice(5, 7))).all()
+    # A model that reconstructs points on a line exactly gives the original pixels.
+    pca = models.make("pca", latent_dim=1).fit(clean.matrix())
+    every = reconstruct_pixels(pca, clean, slice(None))
+    np.testing.assert_allclose(every, original_pixels(clean, slice(None)), atol=1e-4)
+    assert np.isnan(every[INVALID]).all() and not np.isnan(np.delete(every, INVALID, 0)).any()
+
+
+def test_egocentric_pixels_go_back_to_the_arena_by_each_frames_pose():
+    heading = np.tile([0, np.pi / 2, np.pi, -np.pi / 2], 3)
+    origin_x, origin_y = 10.0 * np.arange(12), np.full(12, -5.0)
+    for column in (origin_x, origin_y, heading):
+        column[4] = np.nan  # a frame without a body frame
+    pose = {"origin_x": origin_x, "origin_y": origin_y, "heading": heading}
+    clean = tiny_table(pose)
+    assert clean.is_egocentric
+    rows = slice(1, 5)
+    posture = original_pixels(clean, rows)  # rows 1-4: t = 0.1, 0.4, 0.9, 1.6
+    arena = clean.to_arena(posture, rows)
+    # Row 1: heading 90 degrees, origin (10, -5): (x, y) -> (10 - y, -5 + x).
+    x, y = posture[0, :, 0], posture[0, :, 1]
+    np.testing.assert_allclose(arena[0], np.stack([10 - y, -5 + x], axis=1), atol=1e-9)
+    x, y = posture[1, :, 0], posture[1, :, 1]  # heading 180: (20 - x, -5 - y)
+    np.testing.assert_allclose(arena[1], np.stack([20 - x, -5 - y], axis=1), atol=1e-9)
+    x, y = posture[2, :, 0], posture[2, :, 1]  # heading -90: (30 + y, -5 - x)
+    np.testing.assert_allclose(arena[2], np.stack([30 + y, -5 - x], axis=1), atol=1e-9)
+    assert np.isnan(arena[3]).all()
+    # The same rows named by a mask or by positions, and the (frames, features) layout.
+    mask = np.isin(np.arange(12), [1, 2, 3, 4])
+    np.testing.assert_array_equal(clean.to_arena(posture, mask), arena)
+    np.testing.assert_array_equal(clean.to_arena(posture, [1, 2, 3, 4]), arena)
+    flat = clean.to_arena(posture.reshape(4, 4), rows)
+    np.testing.assert_array_equal(flat, arena.reshape(4, 4))
+    with pytest.raises(ValueError, match="3 frames of pixels for 4 rows"):
+        clean.to_arena(posture[:3], rows)
+    # In the world frame, pixels are arena pixels already.
+    world = tiny_table()
+    np.testing.assert_array_equal(world.to_arena(posture, rows), posture)
