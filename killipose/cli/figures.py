@@ -74,10 +74,10 @@ def cmd_compare(args) -> None:
     kinds = {_kind_of(m, p) for m, p in zip(runs, args.metrics, strict=True)}
     if len(kinds) > 1:
         raise InputError(f"metrics of different kinds of data ({', '.join(sorted(kinds))})")
-    metrics = mean_over_seeds(runs)
+    metrics, data = mean_over_seeds(runs), kind(kinds.pop())
     if args.figure:
-        kind(kinds.pop()).plot_comparison(metrics, args.figure, args.title)
-    write_metrics_table(metrics, args.csv, args.html, args.title)
+        data.plot_comparison(metrics, args.figure, args.title)
+    write_metrics_table(metrics, args.csv, args.html, args.title, data.metrics_note)
 
 
 def _kind_of(metrics: dict, path: Path) -> str:
@@ -142,7 +142,11 @@ def register(add) -> None:
     p.add_argument("--csv", type=Path, required=True)
     p.add_argument("--html", type=Path, required=True)
     p.add_argument("--title", default="Model comparison")
+    _register_digit_figures(add)
 
+
+def _register_digit_figures(add) -> None:
+    """The MNIST figures' subcommands."""
     p = add(
         "mnist-reconstructions",
         cmd_mnist_reconstructions,

@@ -49,6 +49,8 @@ class DatasetKind(ABC):
     """
 
     name: ClassVar[str]
+    #: How to read the metrics table of this kind of data (HTML, one paragraph).
+    metrics_note: ClassVar[str] = ""
 
     @abstractmethod
     def load(self, folder: Path) -> Prepared:

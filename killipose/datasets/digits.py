@@ -118,6 +118,14 @@ class DigitsKind(DatasetKind):
     no unsupervised model sees but a probe reads back from its code."""
 
     name = "mnist"
+    metrics_note = (
+        "MSE is the mean squared error per pixel (pixels in [0, 1]) on the train, "
+        "validation and test digits; ÷ PCA is the test MSE over PCA's at the same dimension. "
+        "Explained variance is 1 - SSE/SST on the test digits. Accuracy: share of test digits "
+        "classified right (supervised models only). Probe acc.: a logistic regression fitted "
+        "on the model's codes of the training digits, scored on the test digits' codes (how "
+        "much of the digit's class the code keeps)."
+    )
 
     def load(self, folder: Path) -> Digits:
         return Digits.load(folder)

@@ -20,6 +20,14 @@ class PoseKind(DatasetKind):
     :func:`killipose.clean_table`; models are scored in normalised units and pixels."""
 
     name = "pose"
+    metrics_note = (
+        "MSE is the mean squared error per value in normalised units (z-scores), on "
+        "contiguous time blocks: train (first 80%), val (next 10%), test (last 10%). "
+        "Explained variance is 1 - SSE/SST on the test block. RMSE (px) is over every x and "
+        "y value of the test block, in pixels. Frames per block are in the cleaning summary "
+        "and the CSV. With several seeds, numbers are means over them and ± is their "
+        "standard deviation."
+    )
 
     def load(self, folder: Path) -> CleanTable:
         return load_clean(folder)

@@ -16,8 +16,9 @@ import torch
 from sklearn.utils._param_validation import StrOptions
 
 from killipose.errors import InputError
-from killipose.models.autoencoder import Autoencoder, WrappedModule, reconstruction_loss
+from killipose.models.autoencoder import Autoencoder
 from killipose.models.base import at_least
+from killipose.models.modules import WrappedModule, reconstruction_loss
 
 
 class DenoisingModule(WrappedModule):

@@ -12,8 +12,9 @@ from numbers import Real
 import torch
 
 from killipose.errors import InputError
-from killipose.models.autoencoder import Autoencoder, WrappedModule, reconstruction_loss
+from killipose.models.autoencoder import Autoencoder
 from killipose.models.base import at_least
+from killipose.models.modules import WrappedModule, reconstruction_loss
 
 
 class SparseModule(WrappedModule):

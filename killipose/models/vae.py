@@ -24,8 +24,9 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from killipose.errors import InputError
-from killipose.models.autoencoder import Autoencoder, AutoencoderModule, mlp
+from killipose.models.autoencoder import Autoencoder
 from killipose.models.base import at_least
+from killipose.models.modules import AutoencoderModule, mlp
 
 
 class VAEModule(AutoencoderModule):
