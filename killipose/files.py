@@ -62,3 +62,20 @@ def read_json(path: str | os.PathLike) -> dict:
         raise InputError(f"{path}: no such file") from None
     except json.JSONDecodeError as err:
         raise InputError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+
+
+def write_prepared(frame: pd.DataFrame, report: dict, outdir: str | os.PathLike) -> None:
+    """A prepared dataset's folder: ``table.parquet`` (one row a sample) and its
+    ``report.json`` (where the data came from, its kind, what preparing it did)."""
+    write_parquet(frame, Path(outdir) / "table.parquet")
+    write_json(report, Path(outdir) / "report.json")
+
+
+def read_prepared(outdir: str | os.PathLike) -> tuple[pd.DataFrame, dict]:
+    """The table and report that :func:`write_prepared` wrote to ``outdir``."""
+    outdir = Path(outdir)
+    report = read_json(outdir / "report.json")
+    try:
+        return pd.read_parquet(outdir / "table.parquet"), report
+    except FileNotFoundError:
+        raise InputError(f"{outdir / 'table.parquet'}: no such file") from None

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from killipose.errors import InputError
-from killipose.files import read_json, write_json, write_parquet
+from killipose.files import read_prepared, write_prepared
 from killipose.posture import to_arena
 
 #: Where an egocentric table keeps what :func:`killipose.posture.egocentric` took out of
@@ -110,18 +108,12 @@ class CleanTable:
 
     def save(self, outdir: str | os.PathLike) -> None:
         """Write ``outdir/table.parquet`` and ``outdir/report.json``."""
-        write_parquet(self.frame, Path(outdir) / "table.parquet")
-        write_json(self.report, Path(outdir) / "report.json")
+        write_prepared(self.frame, self.report, outdir)
 
 
 def load_clean(outdir: str | os.PathLike) -> CleanTable:
     """Read a cleaned table written by :meth:`CleanTable.save`."""
-    outdir = Path(outdir)
-    report = read_json(outdir / "report.json")
-    try:
-        frame = pd.read_parquet(outdir / "table.parquet")
-    except FileNotFoundError:
-        raise InputError(f"{outdir / 'table.parquet'}: no such file") from None
+    frame, report = read_prepared(outdir)
     stats = pd.DataFrame(report["normalisation"]).T[["mean", "std"]].astype(float)
     return CleanTable(
         frame=frame, stats=stats.loc[[c for c in frame.columns if c in stats.index]], report=report

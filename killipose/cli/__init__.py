@@ -7,10 +7,12 @@ User mistakes print ``killipose: error: <message>`` and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 from killipose.cli import figures, fit, prepare, videos
 from killipose.errors import InputError
@@ -28,7 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name, func, help_):
+    def add(func, paths=(), title=None):
+        """The subcommand that runs ``cmd_<name>``: the command's docstring is its help;
+        then its positional file arguments, and ``--title`` if it has one."""
+        name = func.__name__.removeprefix("cmd_").replace("_", "-")
+        help_ = " ".join(inspect.getdoc(func).split())
         p = sub.add_parser(
             name,
             help=help_,
@@ -37,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.set_defaults(func=func)
+        for path in paths:
+            p.add_argument(path, type=Path)
+        if title is not None:
+            p.add_argument("--title", default=title)
         return p
 
     for module in COMMANDS:

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from killipose.cli.inputs import load_model, load_vae, model_pairs, model_paths, prepared, window
+from killipose.cli.inputs import (
+    add_named_paths,
+    add_window,
+    load_model,
+    load_vae,
+    model_pairs,
+    model_paths,
+    prepared,
+    window,
+)
 from killipose.datasets import kind
 from killipose.errors import InputError
 from killipose.files import read_json
@@ -58,6 +67,7 @@ EXAMPLES = {
 
 
 def cmd_plot_latents(args) -> None:
+    """Plot latent trajectories of one or more models."""
     latents = {}
     for name, path in model_paths(args.latent).items():
         frame = pd.read_parquet(path)
@@ -70,6 +80,7 @@ def cmd_plot_latents(args) -> None:
 
 
 def cmd_compare(args) -> None:
+    """Compare models: metrics table (CSV, HTML) and figure."""
     runs = [read_json(p) for p in args.metrics]
     kinds = {_kind_of(m, p) for m, p in zip(runs, args.metrics, strict=True)}
     if len(kinds) > 1:
@@ -87,6 +98,7 @@ def _kind_of(metrics: dict, path: Path) -> str:
 
 
 def cmd_mnist_reconstructions(args) -> None:
+    """Test digits beside each model's reconstructions."""
     clean = prepared(args.cleandir, "mnist")
     digits = clean.matrix("test")[example_digits(clean.labels("test"))]
     rebuilt = {}
@@ -97,6 +109,7 @@ def cmd_mnist_reconstructions(args) -> None:
 
 
 def cmd_mnist_maps(args) -> None:
+    """Encoder maps and decoder grids of 2-D models."""
     latents = {n: pd.read_parquet(p) for n, p in model_paths(args.latent).items()}
     plot_encoder_maps(latents, args.map, f"{args.title}: encoder map of the test digits")
     models = {n: load_model(p) for n, p in model_paths(args.model).items()}
@@ -104,6 +117,7 @@ def cmd_mnist_maps(args) -> None:
 
 
 def cmd_mnist_interpolation(args) -> None:
+    """Decode the line between two test digits' codes."""
     clean = prepared(args.cleandir, "mnist")
     X, labels = clean.matrix("test"), clean.labels("test")
     a, b = (int(d) for d in args.digits.split(","))
@@ -113,11 +127,15 @@ def cmd_mnist_interpolation(args) -> None:
 
 
 def cmd_mnist_samples(args) -> None:
+    """Digits a VAE generates: decoded from codes drawn from its prior N(0, I), one panel
+    per model."""
     models = [load_vae(p) for p in args.models]
     plot_prior_samples(models, args.out, args.title, side=args.side, seed=args.seed)
 
 
 def cmd_mnist_prior_grid(args) -> None:
+    """A 2-D VAE's decoder over a grid of prior quantiles (the 5th to the 95th percentile
+    of N(0, 1) on each axis)."""
     model = load_vae(args.model)
     if model.latent_dim != 2:
         raise InputError(
@@ -128,72 +146,37 @@ def cmd_mnist_prior_grid(args) -> None:
 
 
 def register(add) -> None:
-    """Add this module's subcommands with ``add(name, func, help)`` (see build_parser)."""
-    p = add("plot-latents", cmd_plot_latents, "Plot latent trajectories of one or more models.")
-    p.add_argument("out", type=Path)
-    p.add_argument("--latent", action="append", required=True, help="NAME=PATH, repeatable")
-    p.add_argument("--start", type=int, required=True, help="first row")
-    p.add_argument("--frames", type=int, required=True)
-    p.add_argument("--title", default="Latent trajectories")
+    """Add this module's subcommands with ``add(cmd, paths, title)`` (see build_parser)."""
+    p = add(cmd_plot_latents, paths=("out",), title="Latent trajectories")
+    add_named_paths(p, "latent")
+    add_window(p)
 
-    p = add("compare", cmd_compare, "Compare models: metrics table (CSV, HTML) and figure.")
+    p = add(cmd_compare, title="Model comparison")
     p.add_argument("metrics", nargs="+", type=Path)
     p.add_argument("--figure", type=Path)
     p.add_argument("--csv", type=Path, required=True)
     p.add_argument("--html", type=Path, required=True)
-    p.add_argument("--title", default="Model comparison")
     _register_digit_figures(add)
 
 
 def _register_digit_figures(add) -> None:
     """The MNIST figures' subcommands."""
-    p = add(
-        "mnist-reconstructions",
-        cmd_mnist_reconstructions,
-        "Test digits beside each model's reconstructions.",
-    )
-    p.add_argument("cleandir", type=Path)
-    p.add_argument("out", type=Path)
-    p.add_argument("--model", action="append", required=True, help="NAME=PATH, repeatable")
-    p.add_argument("--title", default="MNIST reconstructions")
+    p = add(cmd_mnist_reconstructions, paths=("cleandir", "out"), title="MNIST reconstructions")
+    add_named_paths(p, "model")
 
-    p = add("mnist-maps", cmd_mnist_maps, "Encoder maps and decoder grids of 2-D models.")
-    p.add_argument("map", type=Path)
-    p.add_argument("grid", type=Path)
-    p.add_argument("--model", action="append", required=True, help="NAME=PATH, repeatable")
-    p.add_argument("--latent", action="append", required=True, help="NAME=PATH, repeatable")
-    p.add_argument("--title", default="MNIST, 2-D code")
+    p = add(cmd_mnist_maps, paths=("map", "grid"), title="MNIST, 2-D code")
+    add_named_paths(p, "model")
+    add_named_paths(p, "latent")
 
-    p = add(
-        "mnist-interpolation",
-        cmd_mnist_interpolation,
-        "Decode the line between two test digits' codes.",
-    )
-    p.add_argument("cleandir", type=Path)
-    p.add_argument("out", type=Path)
-    p.add_argument("--model", action="append", required=True, help="NAME=PATH, repeatable")
+    p = add(cmd_mnist_interpolation, paths=("cleandir", "out"), title="MNIST interpolation")
+    add_named_paths(p, "model")
     p.add_argument("--digits", required=True, help="the two digits, e.g. 2,7")
-    p.add_argument("--title", default="MNIST interpolation")
 
-    p = add(
-        "mnist-samples",
-        cmd_mnist_samples,
-        "Digits a VAE generates: decoded from codes drawn from its prior N(0, I), one panel "
-        "per model.",
-    )
-    p.add_argument("out", type=Path)
+    p = add(cmd_mnist_samples, paths=("out",), title="MNIST, samples from the prior")
     p.add_argument("models", nargs="+", type=Path, help="VAE model files (fitted with vae)")
     p.add_argument("--side", type=int, required=True, help="SIDE x SIDE digits per panel")
     p.add_argument("--seed", type=int, required=True, help="of the codes; the same for each panel")
-    p.add_argument("--title", default="MNIST, samples from the prior")
 
-    p = add(
-        "mnist-prior-grid",
-        cmd_mnist_prior_grid,
-        "A 2-D VAE's decoder over a grid of prior quantiles (the 5th to the 95th percentile "
-        "of N(0, 1) on each axis).",
-    )
-    p.add_argument("out", type=Path)
+    p = add(cmd_mnist_prior_grid, paths=("out",), title="MNIST, walk over the 2-D code")
     p.add_argument("model", type=Path, help="a VAE model file with a 2-D code")
     p.add_argument("--steps", type=int, required=True, help="digits along each axis")
-    p.add_argument("--title", default="MNIST, walk over the 2-D code")

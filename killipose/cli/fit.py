@@ -29,6 +29,7 @@ EXAMPLES = {
 
 
 def cmd_fit(args) -> None:
+    """Fit one model; write model.pt, metrics.json, history.csv to OUTDIR."""
     import torch
 
     from killipose.fitting import fit_model, save_fit
@@ -78,14 +79,13 @@ def parse_param(text: str) -> tuple[str, object]:
 
 
 def cmd_embed(args) -> None:
+    """Write the latent code of every frame (Parquet)."""
     write_parquet(latent_table(load_model(args.model), load_prepared(args.cleandir)), args.out)
 
 
 def register(add) -> None:
-    """Add this module's subcommands with ``add(name, func, help)`` (see build_parser)."""
-    p = add("fit", cmd_fit, "Fit one model; write model.pt, metrics.json, history.csv to OUTDIR.")
-    p.add_argument("cleandir", type=Path)
-    p.add_argument("outdir", type=Path)
+    """Add this module's subcommands with ``add(cmd, paths, title)`` (see build_parser)."""
+    p = add(cmd_fit, paths=("cleandir", "outdir"))
     p.add_argument("--model", required=True, choices=model_names())
     p.add_argument("--latent-dim", type=int, required=True)
     p.add_argument("--seed", type=int, required=True)
@@ -108,7 +108,4 @@ def register(add) -> None:
         "(default: OUTDIR/checkpoint.pt)",
     )
 
-    p = add("embed", cmd_embed, "Write the latent code of every frame (Parquet).")
-    p.add_argument("cleandir", type=Path)
-    p.add_argument("model", type=Path)
-    p.add_argument("out", type=Path)
+    add(cmd_embed, paths=("cleandir", "model", "out"))

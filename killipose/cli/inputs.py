@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from killipose.datasets import load_prepared
@@ -55,3 +56,20 @@ def load_model(path: Path):
 
 def load_vae(path: Path):
     return require_vae(load_model(path), path)
+
+
+def add_named_paths(p: argparse.ArgumentParser, flag: str, required: bool = True) -> None:
+    """``--FLAG NAME=PATH``, repeatable: one model's file (or latents) per use."""
+    p.add_argument(
+        f"--{flag}",
+        action="append",
+        required=required,
+        default=None if required else [],
+        help="NAME=PATH, repeatable",
+    )
+
+
+def add_window(p: argparse.ArgumentParser) -> None:
+    """``--start`` and ``--frames``: the rows of the cleaned table shown."""
+    p.add_argument("--start", type=int, required=True, help="first row")
+    p.add_argument("--frames", type=int, required=True, help="how many rows")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import logging
-from pathlib import Path
 
 from killipose.cleaning import FRAMES, clean_table
 from killipose.cli.inputs import prepared
@@ -35,6 +34,7 @@ EXAMPLES = {
 
 
 def cmd_synth(args) -> None:
+    """Generate the synthetic killifish table (Parquet)."""
     table = make_killifish_table(frames=args.frames, fps=args.fps, seed=args.seed)
     write_parquet(table, args.out)
     log.info(
@@ -47,6 +47,7 @@ def cmd_synth(args) -> None:
 
 
 def cmd_clean(args) -> None:
+    """Clean and normalise a keypoint table into OUTDIR."""
     table = read_table(args.table, args.format, args.individual)
     keypoints = None if args.keypoints in (None, "auto") else args.keypoints.split(",")
     # Only the thresholds given: the others are clean_table's own defaults.
@@ -111,18 +112,22 @@ def _min_confidence(value: str) -> float | None:
 
 
 def cmd_info(args) -> None:
+    """Say what a pose file holds (format, frames, keypoints, animals)."""
     print(describe_file(args.file, args.format))
 
 
 def cmd_prepare_mnist(args) -> None:
+    """MNIST IDX files as a table for fitting (OUTDIR)."""
     Digits.from_mnist(load_mnist(args.folder, seed=args.seed)).save(args.outdir)
 
 
 def cmd_fetch_mnist(args) -> None:
+    """Download the full MNIST (checksummed) into FOLDER."""
     fetch_mnist(args.folder, base_url=args.url, timeout=args.timeout)
 
 
 def cmd_qc(args) -> None:
+    """Plot missing data over time per keypoint."""
     clean = prepared(args.cleandir, "pose")
     raw = read_table(args.table, args.format, args.individual)
     # The cleaned rows in frame order (cleaning may sort rows and drop duplicates).
@@ -133,6 +138,7 @@ def cmd_qc(args) -> None:
 
 
 def cmd_summarise_clean(args) -> None:
+    """Write the cleaning report as an HTML page."""
     report = read_json(args.report)
     write_cleaning_summary(report, args.out, report.get("source", str(args.report)))
 
@@ -144,42 +150,30 @@ def add_read_options(p: argparse.ArgumentParser) -> None:
 
 
 def register(add) -> None:
-    """Add this module's subcommands with ``add(name, func, help)`` (see build_parser)."""
-    p = add("synth", cmd_synth, "Generate the synthetic killifish table (Parquet).")
-    p.add_argument("out", type=Path)
+    """Add this module's subcommands with ``add(cmd, paths, title)`` (see build_parser)."""
+    p = add(cmd_synth, paths=("out",))
     p.add_argument("--frames", type=int, required=True, help="last camera frame number")
     p.add_argument("--fps", type=float, required=True)
     p.add_argument("--seed", type=int, required=True)
 
-    p = add("clean", cmd_clean, "Clean and normalise a keypoint table into OUTDIR.")
-    p.add_argument("table", type=Path)
-    p.add_argument("outdir", type=Path)
+    p = add(cmd_clean, paths=("table", "outdir"))
     _add_clean_options(p)
     p.add_argument("--keypoints", default="auto", help="comma-separated, or auto")
     p.add_argument("--fps", type=float, default=None, help="default: from frame_timestamp")
     add_read_options(p)
     p.add_argument("--axis", help="FROM,TO keypoints (egocentric; default: origin to first)")
 
-    p = add("info", cmd_info, "Say what a pose file holds (format, frames, keypoints, animals).")
-    p.add_argument("file", type=Path)
+    p = add(cmd_info, paths=("file",))
     p.add_argument("--format", default="auto", help=f"one of {', '.join(format_names())}")
 
-    p = add("prepare-mnist", cmd_prepare_mnist, "MNIST IDX files as a table for fitting (OUTDIR).")
-    p.add_argument("folder", type=Path)
-    p.add_argument("outdir", type=Path)
+    p = add(cmd_prepare_mnist, paths=("folder", "outdir"))
     p.add_argument("--seed", type=int, required=True, help="for the 8:1:1 split of the fallback")
 
-    p = add("fetch-mnist", cmd_fetch_mnist, "Download the full MNIST (checksummed) into FOLDER.")
-    p.add_argument("folder", type=Path)
+    p = add(cmd_fetch_mnist, paths=("folder",))
     p.add_argument("--url", default=MIRROR, help="base address of the four .gz files")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per file")
 
-    p = add("qc", cmd_qc, "Plot missing data over time per keypoint.")
-    p.add_argument("table", type=Path)
-    p.add_argument("cleandir", type=Path)
-    p.add_argument("out", type=Path)
+    p = add(cmd_qc, paths=("table", "cleandir", "out"))
     add_read_options(p)
 
-    p = add("summarise-clean", cmd_summarise_clean, "Write the cleaning report as an HTML page.")
-    p.add_argument("report", type=Path)
-    p.add_argument("out", type=Path)
+    add(cmd_summarise_clean, paths=("report", "out"))

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
-from killipose.cli.inputs import load_model, load_vae, model_paths, prepared, window
+from killipose.cli.inputs import (
+    add_named_paths,
+    add_window,
+    load_model,
+    load_vae,
+    model_paths,
+    prepared,
+    window,
+)
 from killipose.embedding import original_pixels, reconstruct_pixels
 from killipose.errors import InputError
 from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk
@@ -29,6 +37,7 @@ EXAMPLES = {
 
 
 def cmd_animate(args) -> None:
+    """Render original beside each model's reconstruction (MP4)."""
     clean = prepared(args.cleandir, "pose")
     rows = window(args.start, args.frames, len(clean.frame))
     panels = {"original": original_pixels(clean, rows)}
@@ -48,6 +57,8 @@ def cmd_animate(args) -> None:
 
 
 def cmd_generate_poses(args) -> None:
+    """Render poses a VAE generates along a smooth random walk in its code (MP4), with the
+    reconstruction video's renderer."""
     clean = prepared(args.cleandir, "pose")
     model = load_vae(args.model)
     codes = latent_walk(args.frames, model.latent_dim, seed=args.seed, timescale=args.timescale)
@@ -69,29 +80,20 @@ def cmd_generate_poses(args) -> None:
 
 
 def cmd_video_page(args) -> None:
+    """Wrap an MP4 in an HTML page that plays it."""
     write_video_page(args.video, args.out, args.title)
 
 
 def register(add) -> None:
-    """Add this module's subcommands with ``add(name, func, help)`` (see build_parser)."""
-    p = add("animate", cmd_animate, "Render original beside each model's reconstruction (MP4).")
-    p.add_argument("cleandir", type=Path)
-    p.add_argument("out", type=Path)
-    p.add_argument("--model", action="append", default=[], help="NAME=PATH, repeatable")
-    p.add_argument("--start", type=int, required=True, help="first row")
-    p.add_argument("--frames", type=int, required=True)
+    """Add this module's subcommands with ``add(cmd, paths, title)`` (see build_parser)."""
+    p = add(cmd_animate, paths=("cleandir", "out"), title="")
+    add_named_paths(p, "model", required=False)
+    add_window(p)
     p.add_argument("--fps", type=float, default=None, help="default: the data's frame rate")
-    p.add_argument("--title", default="")
 
-    p = add(
-        "generate-poses",
-        cmd_generate_poses,
-        "Render poses a VAE generates along a smooth random walk in its code (MP4), with the "
-        "reconstruction video's renderer.",
-    )
+    p = add(cmd_generate_poses, paths=("out",))
     p.add_argument("cleandir", type=Path, help="the cleaned table the VAE was fitted on")
     p.add_argument("model", type=Path, help="a VAE model file")
-    p.add_argument("out", type=Path)
     p.add_argument("--frames", type=int, required=True)
     p.add_argument("--seed", type=int, required=True, help="of the walk")
     p.add_argument(
@@ -108,7 +110,4 @@ def register(add) -> None:
         "each panel says 'generated, not recorded' (default: VAE walk, <dim>-D)",
     )
 
-    p = add("video-page", cmd_video_page, "Wrap an MP4 in an HTML page that plays it.")
-    p.add_argument("video", type=Path)
-    p.add_argument("out", type=Path)
-    p.add_argument("--title", default="Reconstruction")
+    add(cmd_video_page, paths=("video", "out"), title="Reconstruction")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from killipose.datasets.base import DatasetKind
 from killipose.errors import InputError
-from killipose.files import read_json, write_json, write_parquet
+from killipose.files import read_prepared, write_prepared
 from killipose.metrics import reconstruction_metrics
 from killipose.mnist import MNIST
 from killipose.split import SPLITS
@@ -97,18 +97,12 @@ class Digits:
     def save(self, outdir: str | os.PathLike) -> None:
         """Write ``outdir/table.parquet`` (the frame and the pixels) and ``report.json``."""
         pixels = pd.DataFrame(self.images, columns=self.features)
-        write_parquet(pd.concat([self.frame, pixels], axis=1), Path(outdir) / "table.parquet")
-        write_json(self.report, Path(outdir) / "report.json")
+        write_prepared(pd.concat([self.frame, pixels], axis=1), self.report, outdir)
 
     @classmethod
     def load(cls, outdir: str | os.PathLike) -> Digits:
         """Read what :meth:`save` wrote."""
-        outdir = Path(outdir)
-        report = read_json(outdir / "report.json")
-        try:
-            table = pd.read_parquet(outdir / "table.parquet")
-        except FileNotFoundError:
-            raise InputError(f"{outdir / 'table.parquet'}: no such file") from None
+        table, report = read_prepared(outdir)
         images = table[report["features"]].to_numpy(np.float32)
         return cls(images, table["label"].to_numpy(), table["split"].to_numpy(), report)
 
