@@ -185,6 +185,6 @@ def assert_drawn(path: Path, panels: int = 1) -> None:
 
     image = mpimg.imread(path)
     height, width = image.shape[:2]
-    assert width >= 300 * panels and height >= 200, (path, image.shape)
+    assert width >= 300 * panels and height >= 150, (path, image.shape)
     grey = image[..., :3].mean(axis=2)
     assert (grey < 0.95).mean() > 0.01 and grey.std() > 0.05, f"{path}: blank"

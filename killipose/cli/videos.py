@@ -91,9 +91,10 @@ def register(add) -> None:
     add_window(p)
     p.add_argument("--fps", type=float, default=None, help="default: the data's frame rate")
 
-    p = add(cmd_generate_poses, paths=("out",))
+    p = add(cmd_generate_poses)
     p.add_argument("cleandir", type=Path, help="the cleaned table the VAE was fitted on")
     p.add_argument("model", type=Path, help="a VAE model file")
+    p.add_argument("out", type=Path)
     p.add_argument("--frames", type=int, required=True)
     p.add_argument("--seed", type=int, required=True, help="of the walk")
     p.add_argument(

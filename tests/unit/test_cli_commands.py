@@ -1,0 +1,199 @@
+"""The figure and video commands, run in this process on small prepared data: what each
+writes, and the one-line error for each mistake a user can make with them."""
+
+import json
+import runpy
+import sys
+
+import imageio_ffmpeg
+import numpy as np
+import pandas as pd
+import pytest
+
+from killipose import clean_table
+from killipose.cli import main
+from killipose.mnist import write_idx
+from tests.helpers import DATA, assert_drawn, make_pose_table
+
+FIT = ("--seed", "0", "--threads", "1")
+
+
+@pytest.fixture(scope="module")
+def pose(tmp_path_factory):
+    """A cleaned 3-keypoint table, PCA and a short linear AE at 2-D, and their latents."""
+    root = tmp_path_factory.mktemp("pose")
+    clean_table(make_pose_table(n=600)).save(root / "clean")
+    for model in ("pca", "linear"):
+        out = root / model
+        args = ["fit", str(root / "clean"), str(out), "--model", model, "--latent-dim", "2"]
+        assert (
+            main([*args, *FIT, "--param", "epochs=2"] * 1 if model != "pca" else [*args, *FIT]) == 0
+        )
+        assert (
+            main(["embed", str(root / "clean"), str(out / "model.pt"), str(out / "latent.parquet")])
+            == 0
+        )
+    return root
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory):
+    """A prepared folder of 300 made-up digits and a 2-D PCA of them, with its latents."""
+    root = tmp_path_factory.mktemp("digits")
+    rng = np.random.default_rng(0)
+    labels = (np.arange(300) % 10).astype(np.uint8)
+    images = rng.integers(0, 60, (300, 28, 28), dtype=np.uint8)
+    images[np.arange(300), 2 * labels + 3, 4:24] = 255  # each digit its own stroke
+    write_idx(images, root / "t10k-images-idx3-ubyte")
+    write_idx(labels, root / "t10k-labels-idx1-ubyte")
+    assert main(["prepare-mnist", str(root), str(root / "clean"), "--seed", "0"]) == 0
+    for model in ("pca", "linear"):
+        out = root / model
+        args = ["fit", str(root / "clean"), str(out), "--model", model, "--latent-dim", "2", *FIT]
+        assert main(args if model == "pca" else [*args, "--param", "min_steps=50"]) == 0
+        assert (
+            main(["embed", str(root / "clean"), str(out / "model.pt"), str(out / "latent.parquet")])
+            == 0
+        )
+    return root
+
+
+def test_animate_renders_the_window_of_each_model(pose, tmp_path):
+    out = tmp_path / "a.mp4"
+    models = [
+        "--model",
+        f"pca={pose / 'pca/model.pt'}",
+        "--model",
+        f"linear={pose / 'linear/model.pt'}",
+    ]
+    assert (
+        main(
+            ["animate", str(pose / "clean"), str(out), *models, "--start", "590", "--frames", "50"]
+        )
+        == 0
+    )
+    reader = imageio_ffmpeg.read_frames(str(out))
+    meta = next(reader)
+    assert sum(1 for _ in reader) == 10  # the window stops at the last row
+    assert meta["size"][0] > meta["size"][1]  # original, PCA and linear side by side
+    assert main(["video-page", str(out), str(tmp_path / "a.html"), "--title", "T"]) == 0
+    assert "<video" in (tmp_path / "a.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("start", "frames", "message"),
+    [
+        (-1, 10, "animation window must have start >= 0 and frames > 0, got -1, 10"),
+        (0, 0, "animation window must have start >= 0 and frames > 0, got 0, 0"),
+        (600, 10, "animation start 600 is past the last frame"),
+    ],
+)
+def test_a_bad_window_is_one_line(pose, tmp_path, capsys, start, frames, message):
+    out = tmp_path / "w.png"
+    latent = f"pca={pose / 'pca/latent.parquet'}"
+    args = ["plot-latents", str(out), "--latent", latent, "--start", str(start)]
+    assert main([*args, "--frames", str(frames)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_plot_latents_draws_one_or_several_models(pose, tmp_path):
+    one, both = tmp_path / "one.png", tmp_path / "both.png"
+    pca, linear = (f"{m}={pose / m / 'latent.parquet'}" for m in ("pca", "linear"))
+    window = ["--start", "0", "--frames", "300"]
+    assert main(["plot-latents", str(one), "--latent", pca, *window]) == 0
+    assert main(["plot-latents", str(both), "--latent", pca, "--latent", linear, *window]) == 0
+    assert_drawn(one, 2)  # the traces and the (z1, z2) path
+    assert_drawn(both, 2)  # a column per model
+
+
+def test_compare_writes_the_table_and_the_kinds_figure(pose, digits, tmp_path):
+    for name, root in (("pose", pose), ("digits", digits)):
+        metrics = [str(root / m / "metrics.json") for m in ("pca", "linear")]
+        figure, csv, page = (tmp_path / f"{name}.{s}" for s in ("png", "csv", "html"))
+        args = [
+            "compare",
+            *metrics,
+            "--figure",
+            str(figure),
+            "--csv",
+            str(csv),
+            "--html",
+            str(page),
+        ]
+        assert main(args) == 0
+        assert list(pd.read_csv(csv)["model"]) == ["pca", "linear"]
+        assert_drawn(figure, 3)
+    # The page says how to read the numbers of its kind of data.
+    assert "z-scores" in (tmp_path / "pose.html").read_text()
+    assert "per pixel" in (tmp_path / "digits.html").read_text()
+    assert json.loads((digits / "pca" / "metrics.json").read_text())["kind"] == "mnist"
+
+
+def test_digit_figures(digits, tmp_path):
+    clean = str(digits / "clean")
+    pca, linear = (digits / m / "model.pt" for m in ("pca", "linear"))
+    out = tmp_path / "r.png"
+    assert main(["mnist-reconstructions", clean, str(out), "--model", f"pca={pca}"]) == 0
+    assert_drawn(out)
+    maps, grid = tmp_path / "map.png", tmp_path / "grid.png"
+    args = [
+        "mnist-maps",
+        str(maps),
+        str(grid),
+        "--model",
+        f"pca={pca}",
+        "--model",
+        f"linear={linear}",
+    ]
+    latents = [f"--latent={m}={digits / m / 'latent.parquet'}" for m in ("pca", "linear")]
+    assert main([*args, *latents]) == 0
+    assert_drawn(maps, 2) and assert_drawn(grid, 2)
+    line = tmp_path / "i.png"
+    args = [
+        "mnist-interpolation",
+        clean,
+        str(line),
+        "--model",
+        f"linear={linear}",
+        "--digits",
+        "3,8",
+    ]
+    assert main(args) == 0
+    assert_drawn(line)
+
+
+def test_commands_refuse_the_other_kinds_data(pose, digits, tmp_path, capsys):
+    out = tmp_path / "x.png"
+    args = ["mnist-reconstructions", str(pose / "clean"), str(out), "--model", "pca=p.pt"]
+    assert main(args) == 2
+    assert f"{pose / 'clean'}: holds pose data, this command needs mnist" in capsys.readouterr().err
+    args = ["animate", str(digits / "clean"), str(out), "--start", "0", "--frames", "5"]
+    assert main(args) == 2
+    assert "holds mnist data, this command needs pose" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "plot-latents",
+                str(out),
+                "--latent",
+                "no-equals-sign",
+                "--start",
+                "0",
+                "--frames",
+                "5",
+            ]
+        )
+        == 2
+    )
+    assert "takes NAME=PATH, got 'no-equals-sign'" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_python_dash_m_runs_the_command(monkeypatch, capsys):
+    path = DATA / "deeplabcut" / "CollectedData_JohnDoe.csv"
+    monkeypatch.setattr(sys, "argv", ["killipose", "info", str(path)])
+    with pytest.raises(SystemExit) as exit_:
+        runpy.run_module("killipose.cli", run_name="__main__")
+    assert exit_.value.code == 0
+    assert "deeplabcut" in capsys.readouterr().out
