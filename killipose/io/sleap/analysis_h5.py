@@ -20,7 +20,7 @@ import numpy as np
 from killipose.errors import InputError
 from killipose.io.poses import Poses, three_d_error
 from killipose.io.registry import hdf5_text
-from killipose.io.sleap.tracks import SCORE, UNTRACKED, unique, with_fragment_note
+from killipose.io.sleap.tracks import UNTRACKED, sleap_poses, unique
 
 #: The order killipose holds ``tracks`` in.
 _CANONICAL = ("frame", "track", "node", "xy")
@@ -53,18 +53,15 @@ def analysis_poses(path: Path, f) -> Poses:
         # SLEAP writes no names for an untracked file (one track); sleap-io's reader
         # names unnamed tracks track_<i>.
         track_names = [UNTRACKED] if n_tracks == 1 else [f"track_{i}" for i in range(n_tracks)]
-    poses = Poses(
-        position=position,
-        keypoints=keypoints,
-        individuals=unique(track_names),
-        source="sleap-analysis",
+    return sleap_poses(
+        "sleap-analysis",
+        position,
+        keypoints,
+        unique(track_names),
         confidence=_analysis_scores(path, f, axes, position.shape[:3]),
         frame=np.arange(n_frames),
-        confidence_kind=SCORE,
-        min_confidence=None,
         notes=notes,
     )
-    return with_fragment_note(poses)
 
 
 def _tracks_axes(

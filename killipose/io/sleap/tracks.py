@@ -1,8 +1,8 @@
 """SLEAP instances as :class:`~killipose.io.poses.Poses`: one individual per track.
 
 What the ``.slp`` and CSV readers share (instances as rows, one per track and frame,
-a user's label before a prediction), and the notes on fragmented tracks that the
-analysis HDF5 reader gives too.
+a user's label before a prediction), and the :class:`Poses` every SLEAP reader returns
+(scores without a default threshold, notes on fragmented tracks).
 """
 
 from __future__ import annotations
@@ -113,18 +113,10 @@ def to_poses(
     at = (rows.frame[kept] - first, column[kept])
     position[at] = rows.xy[kept]
     score[at] = rows.score[kept]
-    poses = Poses(
-        position=position,
-        keypoints=keypoints,
-        individuals=individuals,
-        source=source,
-        confidence=score if np.isfinite(score).any() else None,
-        frame=frames,
-        confidence_kind=SCORE,
-        min_confidence=None,
-        notes=notes,
+    confidence = score if np.isfinite(score).any() else None
+    return sleap_poses(
+        source, position, keypoints, individuals, confidence=confidence, frame=frames, notes=notes
     )
-    return with_fragment_note(poses)
 
 
 def _one_per_track_and_frame(
@@ -153,7 +145,34 @@ def _one_per_track_and_frame(
     return order[starts], replaced, clashes
 
 
-def with_fragment_note(poses: Poses) -> Poses:
+def sleap_poses(
+    source: str,
+    position: np.ndarray,
+    keypoints: list[str],
+    individuals: list[str],
+    *,
+    confidence: np.ndarray | None,
+    frame: np.ndarray,
+    notes: list[str],
+) -> Poses:
+    """SLEAP's tracks as :class:`Poses` (arguments as its attributes): the confidence is a
+    ``"score"`` with no default threshold (see :mod:`killipose.io.sleap`), and the notes
+    gain a line when the tracks look fragmented or some are short."""
+    poses = Poses(
+        position=position,
+        keypoints=keypoints,
+        individuals=individuals,
+        source=source,
+        confidence=confidence,
+        frame=frame,
+        confidence_kind=SCORE,
+        min_confidence=None,
+        notes=notes,
+    )
+    return _with_fragment_note(poses)
+
+
+def _with_fragment_note(poses: Poses) -> Poses:
     """``poses`` with notes when its tracks look fragmented and which tracks are short.
 
     SLEAP's tracker starts a new track when it loses an animal, so a file can hold two
