@@ -58,3 +58,23 @@ def test_atomic_path_leaves_nothing_on_error(tmp_path):
         tmp.write_text("whole")
     assert target.read_text() == "whole"
     assert os.listdir(tmp_path) == ["out.txt"]
+
+
+NO_KEYPOINTS = r"no keypoint columns \(expected x_<name> and y_<name> pairs\)"
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "hint"),
+    [
+        ("one.csv", lambda p: p.write_text("a b\n1 2\n"), True),
+        ("two.csv", lambda p: p.write_text("a,b\n1,2\n"), False),
+        ("one.parquet", lambda p: pd.DataFrame({"a b": [1.0]}).to_parquet(p), False),
+    ],
+)
+def test_a_header_of_one_name_asks_whether_the_text_file_is_a_table(tmp_path, name, write, hint):
+    """One name in a text header is likely a line not split at its delimiter; two names,
+    or one Parquet column, are a table without keypoints."""
+    write(tmp_path / name)
+    asked = "; is it a table\\? the header line has no ',', ';', tab or '\\|'" if hint else ""
+    with pytest.raises(InputError, match=f"{NO_KEYPOINTS}{asked}$"):
+        read_table(tmp_path / name)
