@@ -180,3 +180,26 @@ def three_d_error(path, what: str) -> InputError:
         f"{path}: has 3-D keypoints ({what}); killipose reads 2-D (x, y) poses only and "
         "does not drop z"
     )
+
+
+def to_numbers(values: pd.Series, path, column: str) -> pd.Series:
+    """``values`` as numbers (``pd.to_numeric``), missing values kept missing.
+
+    ``column`` is the column as the message names it (``x_nose``, ``'frame_idx'``,
+    ``DLC/nose/x``): each reader names columns as its format does.
+
+    Raises
+    ------
+    InputError
+        Naming the first value that is not a number and its data row (1: the first row
+        after the header), rather than leaving it to become NaN.
+    """
+    converted = pd.to_numeric(values, errors="coerce")
+    bad = np.asarray(converted.isna() & values.notna())
+    if bad.any():
+        row = int(bad.nonzero()[0][0])
+        raise InputError(
+            f"{path}: column {column} has non-numeric value {str(values.iloc[row])[:40]!r} "
+            f"in data row {row + 1}"
+        )
+    return converted

@@ -123,3 +123,16 @@ def read_head(path: Path) -> bytes:
 def first_line(head: bytes) -> str:
     """The first line of a text file's head, without its line ending."""
     return head.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
+
+
+def sniff_hdf5(path: Path, head: bytes) -> bool:
+    """Any HDF5 file, from its first bytes: the sniffer of a format whose file name ending
+    says the rest (``.slp``, ``.nwb``); its reader names what is missing inside."""
+    return head.startswith(HDF5_SIGNATURE)
+
+
+def hdf5_text(value) -> str | None:
+    """An HDF5 attribute or name stored as bytes or str, as str; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)

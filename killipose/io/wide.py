@@ -22,7 +22,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from killipose.errors import InputError
-from killipose.io.registry import Format, check_file, register
+from killipose.io.poses import to_numbers
+from killipose.io.registry import Format, check_file, read_head, register
 
 _XY = re.compile(r"^([xy])_(.+)$")
 
@@ -62,43 +63,8 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """
     path = Path(path)
     check_file(path, "a CSV or Parquet file")
-    suffixes = [s.lower() for s in path.suffixes]
-    bad_lines: list[str] = []
-    read_info: dict = {}
     _check_header(path)
-    try:
-        if suffixes and suffixes[-1] in (".parquet", ".pq"):
-            arrow = pq.read_table(path)
-        elif ".csv" in suffixes or ".tsv" in suffixes or ".txt" in suffixes:
-            delimiter = "\t" if ".tsv" in suffixes else _sniff_delimiter(path)
-            read_info["delimiter"] = delimiter
-
-            def skip_and_remember(row) -> str:
-                bad_lines.append(row.text)
-                return "skip"
-
-            parse_options = pa_csv.ParseOptions(
-                delimiter=delimiter, invalid_row_handler=skip_and_remember
-            )
-            with _unraisable_kept_quiet():
-                arrow = _read_csv_in_blocks(path, parse_options)
-                if arrow is None:
-                    bad_lines.clear()
-                    arrow = pa_csv.read_csv(
-                        path, parse_options=parse_options, convert_options=_CONVERT
-                    )
-        else:
-            raise InputError(f"{path}: unknown table format, expected .csv or .parquet")
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        first = first.replace(f"Could not open Parquet input source '{path}': ", "")
-        raise InputError(f"{path}: cannot read table ({first[:200]})") from None
-    if bad_lines and (len(bad_lines) > 1 or bad_lines[0] != _last_line(path)):
-        raise InputError(
-            f"{path}: {len(bad_lines)} line(s) do not have one field per column, "
-            f"the first: {bad_lines[0][:80]!r}"
-        )
-    read_info["truncated_last_line_dropped"] = bool(bad_lines)
+    arrow, read_info = _read_arrow(path)
     names = [str(c) for c in arrow.column_names]
     duplicated = sorted({c for c in names if names.count(c) > 1})
     if duplicated:
@@ -108,12 +74,7 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     except InputError as err:
         raise InputError(f"{path}: {err}") from None
     if not pairs:
-        hint = ""
-        if len(names) == 1 and "delimiter" in read_info:
-            hint = "; is it a table? the header line has no ',', ';', tab or '|'"
-        raise InputError(
-            f"{path}: no keypoint columns (expected x_<name> and y_<name> pairs){hint}"
-        )
+        raise _no_keypoints(path, names, text="delimiter" in read_info)
     if arrow.num_rows == 0:
         raise InputError(f"{path}: no data rows, only a header")
     # Each column's Arrow memory is freed as it is converted, so the table is not held
@@ -129,6 +90,67 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     return table
 
 
+def _read_arrow(path: Path) -> tuple[pa.Table, dict]:
+    """The file as an Arrow table, and what reading it repaired (``attrs["read"]``).
+
+    Raises
+    ------
+    InputError
+        Not a ``.csv``/``.tsv``/``.txt`` (optionally ``.gz``) or Parquet file, Arrow
+        cannot read it, or a line other than the last has the wrong number of fields.
+    """
+    suffixes = [s.lower() for s in path.suffixes]
+    bad_lines: list[str] = []
+    read_info: dict = {}
+    try:
+        if suffixes and suffixes[-1] in (".parquet", ".pq"):
+            arrow = pq.read_table(path)
+        elif ".csv" in suffixes or ".tsv" in suffixes or ".txt" in suffixes:
+            delimiter = "\t" if ".tsv" in suffixes else _sniff_delimiter(path)
+            read_info["delimiter"] = delimiter
+            arrow, bad_lines = _read_csv(path, delimiter)
+        else:
+            raise InputError(f"{path}: unknown table format, expected .csv or .parquet")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        first = first.replace(f"Could not open Parquet input source '{path}': ", "")
+        raise InputError(f"{path}: cannot read table ({first[:200]})") from None
+    if bad_lines and (len(bad_lines) > 1 or bad_lines[0] != _last_line(path)):
+        raise InputError(
+            f"{path}: {len(bad_lines)} line(s) do not have one field per column, "
+            f"the first: {bad_lines[0][:80]!r}"
+        )
+    read_info["truncated_last_line_dropped"] = bool(bad_lines)
+    return arrow, read_info
+
+
+def _read_csv(path: Path, delimiter: str) -> tuple[pa.Table, list[str]]:
+    """A CSV as an Arrow table, skipping the lines that do not have one field per column,
+    and the text of those lines (a truncated last line is repaired, others are errors)."""
+    bad_lines: list[str] = []
+
+    def skip_and_remember(row) -> str:
+        bad_lines.append(row.text)
+        return "skip"
+
+    parse_options = pa_csv.ParseOptions(delimiter=delimiter, invalid_row_handler=skip_and_remember)
+    with _unraisable_kept_quiet():
+        arrow = _read_csv_in_blocks(path, parse_options)
+        if arrow is None:
+            bad_lines.clear()
+            arrow = pa_csv.read_csv(path, parse_options=parse_options, convert_options=_CONVERT)
+    return arrow, bad_lines
+
+
+def _no_keypoints(path: Path, names: list[str], text: bool) -> InputError:
+    """The error for a table without ``x_``/``y_`` pairs; a text file whose header is one
+    name is likely not split at its delimiter, which the message asks."""
+    hint = ""
+    if len(names) == 1 and text:
+        hint = "; is it a table? the header line has no ',', ';', tab or '|'"
+    return InputError(f"{path}: no keypoint columns (expected x_<name> and y_<name> pairs){hint}")
+
+
 def _check_header(path: Path) -> None:
     """Refuse a table whose header has no keypoint columns before reading its rows.
 
@@ -142,10 +164,7 @@ def _check_header(path: Path) -> None:
         return
     if len(set(names)) < len(names) or any(_XY.match(n) for n in names):
         return
-    hint = ""
-    if len(names) == 1 and not path.name.lower().endswith((".parquet", ".pq")):
-        hint = "; is it a table? the header line has no ',', ';', tab or '|'"
-    raise InputError(f"{path}: no keypoint columns (expected x_<name> and y_<name> pairs){hint}")
+    raise _no_keypoints(path, names, text=not path.name.lower().endswith((".parquet", ".pq")))
 
 
 def _read_csv_in_blocks(path: Path, parse_options: pa_csv.ParseOptions) -> pa.Table | None:
@@ -186,16 +205,11 @@ def _as_float(values: pd.Series, path: Path, column: str) -> pd.Series:
     ):
         raise InputError(f"{path}: column {column} holds {values.dtype} values, expected numbers")
     try:
-        converted = pd.to_numeric(values, errors="coerce")
+        converted = to_numbers(values, path, column)
+    except InputError:
+        raise
     except (TypeError, ValueError):
         raise InputError(f"{path}: column {column} does not hold numbers") from None
-    bad = converted.isna() & values.notna()
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(
-            f"{path}: column {column} has non-numeric value {str(values.iloc[row])[:40]!r} "
-            f"in data row {row + 1}"
-        )
     return converted.astype("float64")
 
 
@@ -222,12 +236,7 @@ def _sniff_delimiter(path: Path) -> str:
     InputError
         The start of the file is binary (a NUL byte) or not UTF-8 text.
     """
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    try:
-        with opener(path, "rb") as f:
-            head = f.read(65536)
-    except (OSError, EOFError):
-        return ","  # let the CSV reader name the problem
+    head = read_head(path)  # empty if unreadable: the CSV reader names the problem
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:

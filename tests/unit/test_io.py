@@ -1,4 +1,5 @@
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -6,7 +7,8 @@ import pytest
 
 from killipose import InputError, read_table
 from killipose.files import atomic_path
-from killipose.io import keypoint_names
+from killipose.io import keypoint_names, keypoints_in
+from tests.helpers import DATA
 
 
 def test_reads_csv_and_parquet_the_same(tmp_path, pose_table):
@@ -58,3 +60,61 @@ def test_atomic_path_leaves_nothing_on_error(tmp_path):
         tmp.write_text("whole")
     assert target.read_text() == "whole"
     assert os.listdir(tmp_path) == ["out.txt"]
+
+
+NO_KEYPOINTS = r"no keypoint columns \(expected x_<name> and y_<name> pairs\)"
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "hint"),
+    [
+        ("one.csv", lambda p: p.write_text("a b\n1 2\n"), True),
+        ("two.csv", lambda p: p.write_text("a,b\n1,2\n"), False),
+        ("one.parquet", lambda p: pd.DataFrame({"a b": [1.0]}).to_parquet(p), False),
+    ],
+)
+def test_a_header_of_one_name_asks_whether_the_text_file_is_a_table(tmp_path, name, write, hint):
+    """One name in a text header is likely a line not split at its delimiter; two names,
+    or one Parquet column, are a table without keypoints."""
+    write(tmp_path / name)
+    asked = "; is it a table\\? the header line has no ',', ';', tab or '\\|'" if hint else ""
+    with pytest.raises(InputError, match=f"{NO_KEYPOINTS}{asked}$"):
+        read_table(tmp_path / name)
+
+
+def test_keypoints_in_a_wide_table_come_from_its_header_alone(tmp_path):
+    """The workflow asks for keypoints before reading a table: a wide table's header is
+    enough (its broken rows are not read), and it has one animal to choose."""
+    path = tmp_path / "t.csv"
+    path.write_text("frame_count,x_b,y_b,x_a,y_a\n0,1\nnot,a,row\n")
+    assert keypoints_in(path) == ["b", "a"]
+    with pytest.raises(InputError, match="do not have one field per column"):
+        read_table(path)
+    one_animal = r"t\.csv: a wide table \(x_<name>, y_<name> columns\) has one animal; leave"
+    with pytest.raises(InputError, match=one_animal):
+        keypoints_in(path, individual="a")
+    path.write_text("x_b,y_b\n1,2\n")
+    with pytest.raises(InputError, match=one_animal):
+        read_table(path, individual="a")
+
+
+def test_keypoints_in_a_trackers_file_check_the_individual():
+    path = DATA / "deeplabcut" / "CollectedData_JohnDoe.csv"
+    names = keypoints_in(path, individual="pup1")
+    assert names[:5] == ["pup_snout", "pup_neck", "pup_body", "pup_tailbase", "nest"]
+    assert len(names) == 12
+    with pytest.raises(InputError, match=r"8 individuals, choose one with individual"):
+        keypoints_in(path)
+    with pytest.raises(InputError, match=r"no individual 'pup9'; it has pup1 \(76%\)"):
+        keypoints_in(path, individual="pup9")
+
+
+@pytest.mark.parametrize(("name", "said"), [("t.xlsx", "'.xlsx'"), ("table", "'(no suffix)'")])
+def test_a_file_no_format_reads_names_its_ending_and_the_known_ones(tmp_path, name, said):
+    (tmp_path / name).write_text("x_a,y_a\n1,2\n")
+    with pytest.raises(
+        InputError,
+        match=rf"unknown table format {re.escape(said)}, expected one "
+        r"of: DeepLabCut CSV or H5: \.csv, \.h5, \.hdf5, \.csv\.gz; ",
+    ):
+        read_table(tmp_path / name)
