@@ -20,8 +20,11 @@ from tests.helpers import (
     workdir,
 )
 
-#: The small run (`.test/config/config.yaml`), as a dict to build other runs on.
-SMALL = yaml.safe_load(TEST_CONFIG.read_text())
+#: The small run's settings (`.test/config/config.yaml`) to build other runs on: its
+#: training and window, not its dataset.
+SMALL = {
+    k: v for k, v in yaml.safe_load(TEST_CONFIG.read_text()).items() if k not in ("run", "datasets")
+}
 
 
 @pytest.mark.slow

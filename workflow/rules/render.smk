@@ -23,7 +23,6 @@ rule animate:
         start=lambda w: settings(w.dataset)["animation"]["start"],
         frames=lambda w: settings(w.dataset)["animation"]["frames"],
         fps=lambda w: settings(w.dataset)["animation_fps_arg"],
-        playback_fps=lambda w: settings(w.dataset)["animation"].get("fps"),  # for the caption
         title=lambda w: f"{w.dataset}: reconstructions from {w.dim}-D",
     shell:
         "killipose animate {params.cleandir:q} {output:q} {params.models} "
@@ -55,6 +54,10 @@ rule video_page:
         runtime=5,
     params:
         title=lambda w: f"{w.dataset}: original and reconstructions from {w.dim}-D",
+        # for the caption
+        start=lambda w: settings(w.dataset)["animation"]["start"],
+        frames=lambda w: settings(w.dataset)["animation"]["frames"],
+        playback_fps=lambda w: settings(w.dataset)["animation"].get("fps"),
     shell:
         "killipose video-page {input:q} {output:q} --title {params.title:q} 2> {log:q}"
 
