@@ -9,7 +9,8 @@ Each format module (``wide``, ``deeplabcut``, ...) registers a
 reads, a sniffer and a reader. :func:`detect` picks the format of a file (``auto``: the
 first whose endings and sniffer match), :func:`read_poses` reads every animal with its
 confidence, and :func:`read_table` gives one animal as the wide table cleaning takes.
-Adding a format is one new module in this package that calls :func:`register`, and its
+Adding a format is one new module in this package whose reader is decorated with
+:func:`~killipose.io.registry.reader`, and its
 tests: every module here is imported when the package is, and the config's ``format:``
 takes the names registered.
 """

@@ -2,7 +2,8 @@
 
 A format has a name (the config's ``format:`` value), the file name endings it reads, a
 sniffer that recognises its files from their first bytes, and a reader. Adding a format
-is one module in ``killipose/io/`` that calls :func:`register`; the package imports it.
+is one module in ``killipose/io/`` whose reader is decorated with :func:`reader`; the
+package imports it.
 """
 
 from __future__ import annotations
@@ -83,6 +84,18 @@ class Format:
 
 #: Every registered format, in the order sniffers are tried (specific before generic).
 FORMATS: dict[str, Format] = {}
+
+
+def reader(name: str, label: str, suffixes: tuple[str, ...], sniff, **options):
+    """Register the decorated ``read(path)`` as the format ``name`` (the :class:`Format`
+    fields in order; ``options`` the optional ones), as movement's ``@register_loader``
+    does: a format is its reader, declared where the reader is."""
+
+    def decorate(read):
+        register(Format(name, label, suffixes, sniff, read, **options))
+        return read
+
+    return decorate
 
 
 def register(fmt: Format) -> Format:

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from killipose.errors import InputError
 from killipose.io.poses import to_numbers
-from killipose.io.registry import Format, check_file, read_head, register
+from killipose.io.registry import check_file, read_head, reader
 
 _XY = re.compile(r"^([xy])_(.+)$")
 
@@ -35,6 +35,19 @@ _DELIMITERS = (",", ";", "\t", "|")
 _CONVERT = pa_csv.ConvertOptions(strings_can_be_null=True)
 
 
+def _sniff(path: Path, head: bytes) -> bool:
+    """Any CSV or Parquet file: the wide reader names what is wrong with one."""
+    return True
+
+
+@reader(
+    "wide",
+    "wide table (x_<name>, y_<name> columns)",
+    (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz", ".parquet", ".pq"),
+    _sniff,
+    keypoints=lambda path: keypoint_names(table_columns(path)),
+    generic=True,
+)
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a keypoint table from CSV or Parquet and check it has keypoints.
 
@@ -303,21 +316,3 @@ def keypoint_names(columns) -> list[str]:
     if single:
         raise InputError(f"column {single[0]} has no matching x_/y_ partner")
     return list(found)
-
-
-def _sniff(path: Path, head: bytes) -> bool:
-    """Any CSV or Parquet file: the wide reader names what is wrong with one."""
-    return True
-
-
-register(
-    Format(
-        name="wide",
-        label="wide table (x_<name>, y_<name> columns)",
-        suffixes=(".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz", ".parquet", ".pq"),
-        sniff=_sniff,
-        read=read_table,
-        keypoints=lambda path: keypoint_names(table_columns(path)),
-        generic=True,
-    )
-)

@@ -19,13 +19,44 @@ from pathlib import Path
 from killipose.io.deeplabcut.columns import to_poses
 from killipose.io.deeplabcut.files import cells, h5_holds_pose_table, is_hdf5, read_csv, read_h5
 from killipose.io.poses import Poses
-from killipose.io.registry import HDF5_SIGNATURE, Format, first_line, register
+from killipose.io.registry import HDF5_SIGNATURE, first_line, reader
 
 #: Lightning Pose names its scorer ``<model_type>_tracker``; DeepLabCut ``DLC_<net>...``
 #: for predictions and the labeller's name for labels.
 _LIGHTNING_POSE_SCORER = re.compile(r"_tracker$")
 
 
+def sniff_deeplabcut(path: Path, head: bytes) -> bool:
+    """A CSV whose first row is ``scorer`` and not Lightning Pose's, or a pandas H5 table."""
+    if head.startswith(HDF5_SIGNATURE):
+        return h5_holds_pose_table(path)
+    scorer = _scorer(head)
+    return scorer is not None and not _LIGHTNING_POSE_SCORER.search(scorer)
+
+
+def sniff_lightning_pose(path: Path, head: bytes) -> bool:
+    """A CSV whose first row is ``scorer`` and whose scorer ends with ``_tracker``."""
+    scorer = _scorer(head)
+    return scorer is not None and bool(_LIGHTNING_POSE_SCORER.search(scorer))
+
+
+def _scorer(head: bytes) -> str | None:
+    """The scorer named in the first row when that row is ``scorer,...``, else ``None``."""
+    row = cells(first_line(head))
+    if not row or row[0] != "scorer":
+        return None
+    return next((c for c in row[1:] if c), "")
+
+
+# H5 files need PyTables, checked when one is read: the CSV files this format also reads
+# need nothing, and ``needs`` would be asked of every CSV.
+@reader(
+    "deeplabcut",
+    "DeepLabCut CSV or H5",
+    (".csv", ".h5", ".hdf5", ".csv.gz"),
+    sniff_deeplabcut,
+    extra="h5",
+)
 def read_deeplabcut(path: Path) -> Poses:
     """Read a DeepLabCut CSV or H5 file (predictions or labelled data).
 
@@ -63,6 +94,7 @@ def read_deeplabcut(path: Path) -> Poses:
     return to_poses(read_csv(path, kind), path, "deeplabcut", kind)
 
 
+@reader("lightning-pose", "Lightning Pose predictions CSV", (".csv",), sniff_lightning_pose)
 def read_lightning_pose(path: Path) -> Poses:
     """Read a Lightning Pose predictions CSV (DeepLabCut's CSV layout, one animal).
 
@@ -73,48 +105,3 @@ def read_lightning_pose(path: Path) -> Poses:
     path = Path(path)
     kind = "Lightning Pose CSV"
     return to_poses(read_csv(path, kind), path, "lightning-pose", kind)
-
-
-def sniff_deeplabcut(path: Path, head: bytes) -> bool:
-    """A CSV whose first row is ``scorer`` and not Lightning Pose's, or a pandas H5 table."""
-    if head.startswith(HDF5_SIGNATURE):
-        return h5_holds_pose_table(path)
-    scorer = _scorer(head)
-    return scorer is not None and not _LIGHTNING_POSE_SCORER.search(scorer)
-
-
-def sniff_lightning_pose(path: Path, head: bytes) -> bool:
-    """A CSV whose first row is ``scorer`` and whose scorer ends with ``_tracker``."""
-    scorer = _scorer(head)
-    return scorer is not None and bool(_LIGHTNING_POSE_SCORER.search(scorer))
-
-
-def _scorer(head: bytes) -> str | None:
-    """The scorer named in the first row when that row is ``scorer,...``, else ``None``."""
-    row = cells(first_line(head))
-    if not row or row[0] != "scorer":
-        return None
-    return next((c for c in row[1:] if c), "")
-
-
-register(
-    Format(
-        name="deeplabcut",
-        label="DeepLabCut CSV or H5",
-        suffixes=(".csv", ".h5", ".hdf5", ".csv.gz"),
-        sniff=sniff_deeplabcut,
-        read=read_deeplabcut,
-        # H5 files need PyTables, checked when one is read: the CSV files this format
-        # also reads need nothing, and ``needs`` would be asked of every CSV.
-        extra="h5",
-    )
-)
-register(
-    Format(
-        name="lightning-pose",
-        label="Lightning Pose predictions CSV",
-        suffixes=(".csv",),
-        sniff=sniff_lightning_pose,
-        read=read_lightning_pose,
-    )
-)

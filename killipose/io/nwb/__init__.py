@@ -57,7 +57,7 @@ from killipose.errors import InputError
 from killipose.io.deeplabcut.columns import MIN_LIKELIHOOD
 from killipose.io.nwb.pose_estimation import Track, align, individual_names, read_tracks, subject_id
 from killipose.io.poses import Poses
-from killipose.io.registry import Format, register, sniff_hdf5
+from killipose.io.registry import reader, sniff_hdf5
 
 #: Source software (lower case, letters only) whose confidence is a likelihood, with
 #: the default ``min_confidence`` of DeepLabCut's and Lightning Pose's own files.
@@ -66,6 +66,9 @@ _LIKELIHOOD_SOFTWARE = ("deeplabcut", "lightningpose")
 _CACHED_NAMESPACE_WARNING = r"Ignoring (the following )?cached namespace"
 
 
+@reader(
+    "nwb", "NWB file with ndx-pose", (".nwb",), sniff_hdf5, extra="nwb", needs=("pynwb", "ndx_pose")
+)
 def read_poses(path: str | Path) -> Poses:
     """Every ``PoseEstimation`` of an NWB file, as one individual each.
 
@@ -181,16 +184,3 @@ def _camera_notes(tracks: list[Track]) -> list[str]:
 
 def _is_likelihood(software: str | None) -> bool:
     return re.sub(r"[^a-z]", "", (software or "").lower()) in _LIKELIHOOD_SOFTWARE
-
-
-register(
-    Format(
-        name="nwb",
-        label="NWB file with ndx-pose",
-        suffixes=(".nwb",),
-        sniff=sniff_hdf5,
-        read=read_poses,
-        extra="nwb",
-        needs=("pynwb", "ndx_pose"),
-    )
-)

@@ -47,76 +47,11 @@ import pandas as pd
 
 from killipose.errors import InputError
 from killipose.io.poses import Poses
-from killipose.io.registry import HDF5_SIGNATURE, Format, first_line, register, sniff_hdf5
+from killipose.io.registry import HDF5_SIGNATURE, first_line, reader, sniff_hdf5
 from killipose.io.sleap.analysis_csv import table_instances
 from killipose.io.sleap.analysis_h5 import analysis_poses
 from killipose.io.sleap.slp import label_instances
 from killipose.io.sleap.tracks import to_poses
-
-
-def read_slp(path: Path) -> Poses:
-    """Every track of a SLEAP ``.slp`` file (user labels and predictions) of one video.
-
-    Raises
-    ------
-    InputError
-        The file is not a SLEAP labels file, has 3-D points, several skeletons, labelled
-        frames of several videos, no instance, or several untracked instances in a frame.
-    """
-    import sleap_io
-
-    try:
-        labels = sleap_io.load_slp(str(path), open_videos=False)
-    except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError) as err:
-        raise InputError(f"{path}: cannot read as a SLEAP .slp file ({_reason(err)})") from None
-    keypoints, instances, track_names = label_instances(path, labels)
-    return to_poses(path, "sleap", keypoints, instances, track_names)
-
-
-def read_analysis(path: Path) -> Poses:
-    """Every track of a SLEAP analysis HDF5 file, in either axis order.
-
-    Raises
-    ------
-    InputError
-        The file is not HDF5, lacks ``tracks`` or ``node_names``, its shapes fit no
-        layout, or ``tracks`` has a z coordinate.
-    """
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            return analysis_poses(path, f)
-    except InputError:
-        raise
-    except (OSError, KeyError, ValueError, TypeError) as err:
-        raise InputError(
-            f"{path}: cannot read as a SLEAP analysis HDF5 file ({_reason(err)})"
-        ) from None
-
-
-def read_csv(path: Path) -> Poses:
-    """Every track of a SLEAP analysis CSV (one row per instance).
-
-    Raises
-    ------
-    InputError
-        No ``frame_idx`` or ``<node>.x``/``<node>.y`` columns, a ``.z`` column, a value
-        that is not a number, or several untracked instances in a frame.
-    """
-    try:
-        table = pd.read_csv(path, dtype={"track": str})
-    except (OSError, ValueError) as err:
-        raise InputError(f"{path}: cannot read as a SLEAP CSV ({_reason(err)})") from None
-    keypoints, instances = table_instances(path, table)
-    order = list(dict.fromkeys(t for t in instances.track if t is not None))
-    return to_poses(path, "sleap-csv", keypoints, instances, order)
-
-
-def _reason(err: BaseException) -> str:
-    """The first line of a library's error, short enough for a one-line message."""
-    text = str(err).strip().strip("\"'").splitlines()
-    return (text[0] if text else type(err).__name__)[:160]
 
 
 def _sniff_analysis(path: Path, head: bytes) -> bool:
@@ -142,34 +77,76 @@ def _sniff_csv(path: Path, head: bytes) -> bool:
     )
 
 
-register(
-    Format(
-        name="sleap",
-        label="SLEAP .slp",
-        suffixes=(".slp",),
-        sniff=sniff_hdf5,
-        read=read_slp,
-        extra="sleap",
-        needs=("sleap_io",),
-    )
+@reader("sleap", "SLEAP .slp", (".slp",), sniff_hdf5, extra="sleap", needs=("sleap_io",))
+def read_slp(path: Path) -> Poses:
+    """Every track of a SLEAP ``.slp`` file (user labels and predictions) of one video.
+
+    Raises
+    ------
+    InputError
+        The file is not a SLEAP labels file, has 3-D points, several skeletons, labelled
+        frames of several videos, no instance, or several untracked instances in a frame.
+    """
+    import sleap_io
+
+    try:
+        labels = sleap_io.load_slp(str(path), open_videos=False)
+    except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError) as err:
+        raise InputError(f"{path}: cannot read as a SLEAP .slp file ({_reason(err)})") from None
+    keypoints, instances, track_names = label_instances(path, labels)
+    return to_poses(path, "sleap", keypoints, instances, track_names)
+
+
+@reader(
+    "sleap-analysis",
+    "SLEAP analysis H5",
+    (".h5", ".hdf5", ".analysis.h5"),
+    _sniff_analysis,
+    extra="h5",
+    needs=("h5py",),
 )
-register(
-    Format(
-        name="sleap-analysis",
-        label="SLEAP analysis H5",
-        suffixes=(".h5", ".hdf5", ".analysis.h5"),
-        sniff=_sniff_analysis,
-        read=read_analysis,
-        extra="h5",
-        needs=("h5py",),
-    )
-)
-register(
-    Format(
-        name="sleap-csv",
-        label="SLEAP CSV export",
-        suffixes=(".csv",),
-        sniff=_sniff_csv,
-        read=read_csv,
-    )
-)
+def read_analysis(path: Path) -> Poses:
+    """Every track of a SLEAP analysis HDF5 file, in either axis order.
+
+    Raises
+    ------
+    InputError
+        The file is not HDF5, lacks ``tracks`` or ``node_names``, its shapes fit no
+        layout, or ``tracks`` has a z coordinate.
+    """
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return analysis_poses(path, f)
+    except InputError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError) as err:
+        raise InputError(
+            f"{path}: cannot read as a SLEAP analysis HDF5 file ({_reason(err)})"
+        ) from None
+
+
+@reader("sleap-csv", "SLEAP CSV export", (".csv",), _sniff_csv)
+def read_csv(path: Path) -> Poses:
+    """Every track of a SLEAP analysis CSV (one row per instance).
+
+    Raises
+    ------
+    InputError
+        No ``frame_idx`` or ``<node>.x``/``<node>.y`` columns, a ``.z`` column, a value
+        that is not a number, or several untracked instances in a frame.
+    """
+    try:
+        table = pd.read_csv(path, dtype={"track": str})
+    except (OSError, ValueError) as err:
+        raise InputError(f"{path}: cannot read as a SLEAP CSV ({_reason(err)})") from None
+    keypoints, instances = table_instances(path, table)
+    order = list(dict.fromkeys(t for t in instances.track if t is not None))
+    return to_poses(path, "sleap-csv", keypoints, instances, order)
+
+
+def _reason(err: BaseException) -> str:
+    """The first line of a library's error, short enough for a one-line message."""
+    text = str(err).strip().strip("\"'").splitlines()
+    return (text[0] if text else type(err).__name__)[:160]
