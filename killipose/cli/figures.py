@@ -17,6 +17,7 @@ from killipose.cli.inputs import (
     window,
 )
 from killipose.datasets import kind
+from killipose.datasets.base import read_kind
 from killipose.errors import InputError
 from killipose.files import read_json
 from killipose.metrics import mean_over_seeds
@@ -82,19 +83,13 @@ def cmd_plot_latents(args) -> None:
 def cmd_compare(args) -> None:
     """Compare models: metrics table (CSV, HTML) and figure."""
     runs = [read_json(p) for p in args.metrics]
-    kinds = {_kind_of(m, p) for m, p in zip(runs, args.metrics, strict=True)}
+    kinds = {read_kind(m, p, "fit again") for m, p in zip(runs, args.metrics, strict=True)}
     if len(kinds) > 1:
         raise InputError(f"metrics of different kinds of data ({', '.join(sorted(kinds))})")
     metrics, data = mean_over_seeds(runs), kind(kinds.pop())
     if args.figure:
         data.plot_comparison(metrics, args.figure, args.title)
     write_metrics_table(metrics, args.csv, args.html, args.title, data.metrics_note)
-
-
-def _kind_of(metrics: dict, path: Path) -> str:
-    if "kind" not in metrics:
-        raise InputError(f"{path}: no 'kind' in it (written by an older killipose); fit again")
-    return metrics["kind"]
 
 
 def cmd_mnist_reconstructions(args) -> None:

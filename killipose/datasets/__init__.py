@@ -36,4 +36,5 @@ def load_prepared(folder: str | os.PathLike) -> Prepared:
     read by the kind its ``report.json`` records."""
     folder = Path(folder)
     report = folder / "report.json"
-    return kind(read_kind(read_json(report), report)).load(folder)
+    redo = "prepare the data again (snakemake --forcerun clean prepare_mnist)"
+    return kind(read_kind(read_json(report), report, redo)).load(folder)

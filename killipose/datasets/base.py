@@ -86,11 +86,9 @@ class DatasetKind(ABC):
         """
 
 
-def read_kind(report: dict, path: Path) -> str:
-    """The ``kind`` a prepared folder's ``report.json`` records."""
-    if "kind" not in report:
-        raise InputError(
-            f"{path}: no 'kind' in it (written by an older killipose); prepare the data "
-            "again (snakemake --forcerun clean prepare_mnist)"
-        )
-    return report["kind"]
+def read_kind(record: dict, path: Path, redo: str) -> str:
+    """The ``kind`` a ``report.json`` or ``metrics.json`` records; a file without one was
+    written before kinds were recorded, and ``redo`` says how to write it again."""
+    if "kind" not in record:
+        raise InputError(f"{path}: no 'kind' in it (written by an older killipose); {redo}")
+    return record["kind"]

@@ -74,6 +74,11 @@ def test_compare_refuses_metrics_of_different_kinds(tmp_path, capsys):
     args = ["compare", *map(str, paths), "--csv", str(tmp_path / "m.csv"), "--html", "m.html"]
     assert main(args) == 2
     assert "metrics of different kinds of data (mnist, pose)" in capsys.readouterr().err
+    old = json.loads(paths[0].read_text())
+    del old["kind"]
+    paths[0].write_text(json.dumps(old))
+    assert main(args) == 2
+    assert "no 'kind' in it (written by an older killipose); fit again" in capsys.readouterr().err
     assert not (tmp_path / "m.csv").exists()
 
 
