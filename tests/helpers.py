@@ -13,8 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
+from killipose.errors import InputError
+from killipose.io import read_poses
 from killipose.models.training import TEST_HOOK
 
 ROOT = Path(__file__).parents[1]
@@ -112,6 +115,12 @@ def make_pose_table(n=400, keypoints=("head", "body", "tail"), fps=30.0, seed=0)
         columns[f"x_{name}"] = centre[:, 0] + offset * np.cos(angle) + rng.normal(0, 0.2, n)
         columns[f"y_{name}"] = centre[:, 1] + offset * np.sin(angle) + rng.normal(0, 0.2, n)
     return pd.DataFrame(columns)
+
+
+def assert_refused(*args, match: str, **kwargs) -> None:
+    """``read_poses(*args, **kwargs)`` stops with an :class:`InputError` matching ``match``."""
+    with pytest.raises(InputError, match=match):
+        read_poses(*args, **kwargs)
 
 
 def workdir(tmp_path: Path) -> Path:

@@ -13,7 +13,7 @@ from killipose import InputError
 from killipose.io import detect, read_poses, read_table
 from killipose.io.deeplabcut import sniff_deeplabcut, sniff_lightning_pose
 from killipose.io.registry import read_head
-from tests.helpers import DATA
+from tests.helpers import DATA, assert_refused
 
 DLC_SCORER = "DLC_resnet50_fishJan1shuffle1_1000"
 
@@ -146,8 +146,7 @@ def test_labelled_data_of_two_videos_is_refused(tmp_path):
     table = dlc_table(coords=("x", "y"), frames=2)
     table.index = ["labeled-data/fish1/img0001.png", "labeled-data/fish2/img0001.png"]
     path = write_dlc(table, tmp_path / "CollectedData_Ann.csv")
-    with pytest.raises(InputError, match=r"labelled images of 2 videos .*one recording"):
-        read_poses(path)
+    assert_refused(path, match=r"labelled images of 2 videos .*one recording")
 
 
 # -- Lightning Pose ----------------------------------------------------------------------
@@ -201,8 +200,7 @@ def test_h5_sniffer_wants_a_pandas_table_with_coords(tmp_path):
 
 def test_3d_file_is_refused(tmp_path):
     path = write_dlc(dlc_table(coords=("x", "y", "z")), tmp_path / "DLC_3D.csv")
-    with pytest.raises(InputError, match=r"DLC_3D\.csv: has 3-D keypoints \(`z` in the coords"):
-        read_poses(path)
+    assert_refused(path, match=r"DLC_3D\.csv: has 3-D keypoints \(`z` in the coords")
 
 
 @pytest.mark.parametrize(
@@ -244,20 +242,19 @@ def test_bad_csv_names_the_problem(tmp_path, text, message):
 def test_bad_h5_names_the_problem(tmp_path):
     truncated = tmp_path / "truncated.h5"
     truncated.write_bytes(write_dlc(dlc_table(), tmp_path / "ok.h5").read_bytes()[:3000])
-    with pytest.raises(InputError, match=r"truncated\.h5: cannot read as a DeepLabCut H5"):
-        read_poses(truncated, format="deeplabcut")
+    assert_refused(
+        truncated, format="deeplabcut", match=r"truncated\.h5: cannot read as a DeepLabCut H5"
+    )
     two = tmp_path / "two.h5"
     dlc_table().to_hdf(two, key="a", format="table")
     dlc_table().to_hdf(two, key="b", format="table")
-    with pytest.raises(InputError, match=r"two\.h5: has tables /a, /b; .* key df_with_missing"):
-        read_poses(two)
+    assert_refused(two, match=r"two\.h5: has tables /a, /b; .* key df_with_missing")
 
 
 def test_h5_without_pytables_names_the_extra_and_csv_still_reads(tmp_path, monkeypatch):
     path = write_dlc(dlc_table(), tmp_path / "p.h5")
     monkeypatch.setitem(sys.modules, "tables", None)  # import tables -> ImportError
-    with pytest.raises(InputError, match=r"needs tables: pip install 'killipose\[h5\]'"):
-        read_poses(path)
+    assert_refused(path, match=r"needs tables: pip install 'killipose\[h5\]'")
     assert read_poses(write_dlc(dlc_table(), tmp_path / "p.csv")).frames == 4
 
 

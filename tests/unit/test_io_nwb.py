@@ -24,7 +24,7 @@ from pynwb.file import Subject
 
 from killipose import InputError
 from killipose.io import detect, read_poses, read_table
-from tests.helpers import DATA
+from tests.helpers import DATA, assert_refused
 
 REAL = DATA / "nwb"
 DLC2NWB = REAL / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.nwb"
@@ -248,12 +248,11 @@ def test_3d_series_is_an_error(tmp_path):
         source_software="DeepLabCut",
     )
     path = _write(tmp_path / "z.nwb", pe)
-    with pytest.raises(
-        InputError,
+    assert_refused(
+        path,
         match=r"z\.nwb: has 3-D keypoints \(PoseEstimationSeries behavior/PoseEstimation/snout "
         r"has \(x, y, z\) data\)",
-    ):
-        read_poses(path)
+    )
 
 
 def test_multi_camera_pose_estimation_is_3d(tmp_path):
@@ -262,8 +261,10 @@ def test_multi_camera_pose_estimation_is_3d(tmp_path):
         pose_estimation_series=[_series("snout", np.zeros((3, 3)), {"rate": 30.0}, unit="mm")],
         source_software="Anipose",
     )
-    with pytest.raises(InputError, match=r"3-D keypoints \(MultiCameraPoseEstimation behavior/"):
-        read_poses(_write(tmp_path / "mc.nwb", mcpe))
+    assert_refused(
+        _write(tmp_path / "mc.nwb", mcpe),
+        match=r"3-D keypoints \(MultiCameraPoseEstimation behavior/",
+    )
 
 
 def test_no_pose_estimation_lists_what_is_there(tmp_path):
@@ -278,20 +279,19 @@ def test_no_pose_estimation_lists_what_is_there(tmp_path):
     path = tmp_path / "nopose.nwb"
     with NWBHDF5IO(path, "w") as io:
         io.write(nwbfile)
-    with pytest.raises(
-        InputError,
+    assert_refused(
+        path,
         match=r"^\S+nopose\.nwb: NWB file has no ndx-pose PoseEstimation "
         r"\(found: behavior/Position, acquisition/speed\)$",
-    ):
-        read_poses(path)
+    )
 
 
 def test_pose_estimation_without_series(tmp_path):
     pe = PoseEstimation(name="PoseEstimation", pose_estimation_series=[], source_software="SLEAP")
-    with pytest.raises(
-        InputError, match=r"NWB PoseEstimation behavior/PoseEstimation has no PoseEstimationSeries"
-    ):
-        read_poses(_write(tmp_path / "empty.nwb", pe))
+    assert_refused(
+        _write(tmp_path / "empty.nwb", pe),
+        match=r"NWB PoseEstimation behavior/PoseEstimation has no PoseEstimationSeries",
+    )
 
 
 def test_confidence_or_timestamps_of_another_length(tmp_path):
@@ -302,8 +302,10 @@ def test_confidence_or_timestamps_of_another_length(tmp_path):
         ],
         source_software="SLEAP",
     )
-    with pytest.raises(InputError, match=r"snout has 3 positions but confidence of shape \(2,\)"):
-        read_poses(_write(tmp_path / "conf.nwb", pe))
+    assert_refused(
+        _write(tmp_path / "conf.nwb", pe),
+        match=r"snout has 3 positions but confidence of shape \(2,\)",
+    )
     path = _write(tmp_path / "times.nwb", _pose_estimation(frames=3))
     with h5py.File(path, "r+") as f:  # pynwb refuses to write this, other writers may not
         del f["processing/behavior/PoseEstimation/tail/timestamps"]
@@ -321,20 +323,17 @@ def test_repeated_timestamps(tmp_path):
         pose_estimation_series=[_series("snout", _xy(3, 0), {"timestamps": [0.0, 0.1, 0.1]})],
         source_software="SLEAP",
     )
-    with pytest.raises(InputError, match=r"snout has repeated timestamps"):
-        read_poses(_write(tmp_path / "repeat.nwb", pe))
+    assert_refused(_write(tmp_path / "repeat.nwb", pe), match=r"snout has repeated timestamps")
 
 
 def test_files_that_are_not_nwb(tmp_path):
     hdf5 = tmp_path / "plain.nwb"
     with h5py.File(hdf5, "w") as f:
         f["numbers"] = np.arange(3)
-    with pytest.raises(InputError, match=r"^\S+plain\.nwb: cannot read as NWB \(\w+"):
-        read_poses(hdf5)
+    assert_refused(hdf5, match=r"^\S+plain\.nwb: cannot read as NWB \(\w+")
     text = tmp_path / "notes.nwb"
     text.write_text("not an HDF5 file\n")
-    with pytest.raises(InputError, match=r"notes\.nwb: not recognised as NWB file with ndx-pose"):
-        read_poses(text)
+    assert_refused(text, match=r"notes\.nwb: not recognised as NWB file with ndx-pose")
 
 
 def test_dlc2nwb_file():
@@ -377,11 +376,10 @@ def test_ndx_pose_0_3_file_values():
 
 
 def test_ndx_pose_0_1_file_with_a_3d_series():
-    with pytest.raises(
-        InputError,
+    assert_refused(
+        REAL / "0.1.1_poseestimation_nodes_edges.nwb",
         match=r"has 3-D keypoints \(PoseEstimationSeries behavior/PoseEstimation/front_left_paw",
-    ):
-        read_poses(REAL / "0.1.1_poseestimation_nodes_edges.nwb")
+    )
 
 
 def test_ndx_pose_0_3_two_cameras_file_that_ndx_pose_0_4_refuses():

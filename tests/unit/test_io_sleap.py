@@ -13,7 +13,7 @@ import sleap_io as sio  # noqa: E402
 from killipose import InputError  # noqa: E402
 from killipose.io import FORMATS, detect, read_poses, read_table  # noqa: E402
 from killipose.io.registry import read_head  # noqa: E402
-from tests.helpers import DATA  # noqa: E402
+from tests.helpers import DATA, assert_refused  # noqa: E402
 
 SLEAP = DATA / "sleap"
 NAN = np.nan
@@ -138,10 +138,9 @@ def test_slp_untracked_several_animals_is_an_error(tmp_path):
     path = tmp_path / "two.slp"
     two = [lambda s: _predicted([[1, 2], [3, 4]], [1, 1], skeleton=s)] * 2
     sio.save_slp(_labels({7: two}), path)
-    with pytest.raises(
-        InputError, match=r"two\.slp: frame 7 has several instances and the file has no tracks"
-    ):
-        read_poses(path)
+    assert_refused(
+        path, match=r"two\.slp: frame 7 has several instances and the file has no tracks"
+    )
 
 
 def test_slp_untracked_instances_of_a_tracked_file_are_left_out(tmp_path, tracked_labels):
@@ -174,10 +173,9 @@ def test_slp_of_several_videos_is_an_error_naming_them(tmp_path):
     ]
     path = tmp_path / "two_videos.slp"
     sio.save_slp(sio.Labels(frames), path)
-    with pytest.raises(
-        InputError, match=r"two_videos\.slp: has labelled frames of 2 videos \(day1\.mp4, day2\.mp4"
-    ):
-        read_poses(path)
+    assert_refused(
+        path, match=r"two_videos\.slp: has labelled frames of 2 videos \(day1\.mp4, day2\.mp4"
+    )
 
 
 def test_slp_with_3d_points_is_refused(tmp_path):
@@ -203,22 +201,18 @@ def test_slp_with_3d_points_is_refused(tmp_path):
     )
     path = tmp_path / "3d.slp"
     sio.save_slp(sio.Labels([frame], sessions=[session]), path)
-    with pytest.raises(InputError, match=r"3d\.slp: has 3-D keypoints \(3-D points of a multi"):
-        read_poses(path)
+    assert_refused(path, match=r"3d\.slp: has 3-D keypoints \(3-D points of a multi")
 
 
 def test_bad_slp_files(tmp_path):
     text = tmp_path / "text.slp"
     text.write_text("not a labels file\n")
-    with pytest.raises(InputError, match=r"text\.slp: not recognised as SLEAP \.slp"):
-        read_poses(text)
-    with pytest.raises(InputError, match=r"text\.slp: cannot read as a SLEAP \.slp file \("):
-        read_poses(text, format="sleap")
+    assert_refused(text, match=r"text\.slp: not recognised as SLEAP \.slp")
+    assert_refused(text, format="sleap", match=r"text\.slp: cannot read as a SLEAP \.slp file \(")
     other = tmp_path / "other.slp"
     with h5py.File(other, "w") as f:
         f["x"] = [1, 2]
-    with pytest.raises(InputError, match=r"other\.slp: cannot read as a SLEAP \.slp file \("):
-        read_poses(other)
+    assert_refused(other, match=r"other\.slp: cannot read as a SLEAP \.slp file \(")
 
 
 # --- analysis HDF5 ----------------------------------------------------------------------
@@ -349,41 +343,41 @@ def test_analysis_h5_3d_is_refused(tmp_path):
         f["tracks"] = np.zeros((2, 3, 4, 10))
         f["node_names"] = [b"a", b"b", b"c", b"d"]
         f["track_names"] = [b"t0", b"t1"]
-    with pytest.raises(InputError, match=r"3d\.h5: has 3-D keypoints \('tracks' has an axis"):
-        read_poses(path)
+    assert_refused(path, match=r"3d\.h5: has 3-D keypoints \('tracks' has an axis")
 
 
 def test_bad_analysis_files(tmp_path):
     no_tracks = tmp_path / "no_tracks.h5"
     with h5py.File(no_tracks, "w") as f:
         f["node_names"] = [b"a"]
-    with pytest.raises(InputError, match=r"no_tracks\.h5: not recognised as .*SLEAP analysis"):
-        read_poses(no_tracks)
-    with pytest.raises(InputError, match=r"no_tracks\.h5: has no 'tracks' dataset, not a SLEAP"):
-        read_poses(no_tracks, format="sleap-analysis")
+    assert_refused(no_tracks, match=r"no_tracks\.h5: not recognised as .*SLEAP analysis")
+    assert_refused(
+        no_tracks,
+        format="sleap-analysis",
+        match=r"no_tracks\.h5: has no 'tracks' dataset, not a SLEAP",
+    )
     wrong = tmp_path / "wrong.h5"
     with h5py.File(wrong, "w") as f:
         f["tracks"] = np.zeros((2, 2, 5, 10))
         f["node_names"] = [b"a", b"b", b"c"]
-    with pytest.raises(
-        InputError,
+    assert_refused(
+        wrong,
         match=r"wrong\.h5: 'tracks' has shape \(2, 2, 5, 10\), which fits no SLEAP analysis "
         r"layout for 3 node_names",
-    ):
-        read_poses(wrong)
+    )
     scores = tmp_path / "scores.h5"
     with h5py.File(scores, "w") as f:
         f["tracks"] = np.zeros((2, 2, 3, 10))
         f["point_scores"] = np.zeros((2, 3, 9))
         f["node_names"] = [b"a", b"b", b"c"]
-    with pytest.raises(
-        InputError, match=r"scores\.h5: 'point_scores' has shape \(2, 3, 9\), expected \(2, 3, 10"
-    ):
-        read_poses(scores)
+    assert_refused(
+        scores, match=r"scores\.h5: 'point_scores' has shape \(2, 3, 9\), expected \(2, 3, 10"
+    )
     text = tmp_path / "text.h5"
     text.write_text("hello")
-    with pytest.raises(InputError, match=r"text\.h5: cannot read as a SLEAP analysis HDF5 file"):
-        read_poses(text, format="sleap-analysis")
+    assert_refused(
+        text, format="sleap-analysis", match=r"text\.h5: cannot read as a SLEAP analysis HDF5 file"
+    )
 
 
 # --- analysis CSV -----------------------------------------------------------------------
@@ -441,8 +435,7 @@ def test_csv_in_sleaps_own_layout_keeps_node_order(tmp_path):
 def test_bad_sleap_csv(tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content)
-    with pytest.raises(InputError, match=rf"bad\.csv: .*{message}"):
-        read_poses(path, format="sleap-csv")
+    assert_refused(path, format="sleap-csv", match=rf"bad\.csv: .*{message}")
 
 
 def test_csv_sniffer_leaves_other_tables_alone(tmp_path):
@@ -489,8 +482,10 @@ def test_real_untracked_slp_prefers_the_users_labels():
 
 
 def test_real_untracked_slp_with_two_animals_is_refused():
-    with pytest.raises(InputError, match=r"minimal_instance\.slp: frame 0 has several instances"):
-        read_poses(SLEAP / "minimal_instance.slp")
+    assert_refused(
+        SLEAP / "minimal_instance.slp",
+        match=r"minimal_instance\.slp: frame 0 has several instances",
+    )
 
 
 def test_real_analysis_h5_in_sleaps_order_and_transposed(tmp_path):

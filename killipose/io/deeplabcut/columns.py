@@ -58,10 +58,10 @@ def to_poses(table: pd.DataFrame, path: Path, source: str, kind: str) -> Poses:
     if not has_likelihood:
         notes.append("no likelihood columns (labelled data?): every point is kept")
     return Poses(
-        position=position,
-        keypoints=keypoints,
-        individuals=individuals,
-        source=source,
+        position,
+        keypoints,
+        individuals,
+        source,
         confidence=confidence,
         frame=frame,
         confidence_kind="likelihood" if has_likelihood else None,

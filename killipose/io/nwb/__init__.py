@@ -114,10 +114,10 @@ def read_poses(path: str | Path) -> Poses:
         )
     likelihood = all(_is_likelihood(t.software) for t in tracks)
     return Poses(
-        position=position,
-        keypoints=keypoints,
-        individuals=individuals,
-        source="nwb",
+        position,
+        keypoints,
+        individuals,
+        "nwb",
         confidence=confidence,
         time_s=time_s,
         frame=frame,

@@ -146,28 +146,19 @@ def _one_per_track_and_frame(
 
 
 def sleap_poses(
-    source: str,
-    position: np.ndarray,
-    keypoints: list[str],
-    individuals: list[str],
-    *,
-    confidence: np.ndarray | None,
-    frame: np.ndarray,
-    notes: list[str],
+    source: str, position: np.ndarray, keypoints: list[str], individuals: list[str], **fields
 ) -> Poses:
-    """SLEAP's tracks as :class:`Poses` (arguments as its attributes): the confidence is a
-    ``"score"`` with no default threshold (see :mod:`killipose.io.sleap`), and the notes
-    gain a line when the tracks look fragmented or some are short."""
+    """SLEAP's tracks as :class:`Poses` (arguments and ``fields`` as its attributes): the
+    confidence is a ``"score"`` with no default threshold (see :mod:`killipose.io.sleap`), and
+    the notes gain a line when the tracks look fragmented or some are short."""
     poses = Poses(
-        position=position,
-        keypoints=keypoints,
-        individuals=individuals,
-        source=source,
-        confidence=confidence,
-        frame=frame,
+        position,
+        keypoints,
+        individuals,
+        source,
         confidence_kind=SCORE,
         min_confidence=None,
-        notes=notes,
+        **fields,
     )
     return _with_fragment_note(poses)
 
