@@ -2,13 +2,16 @@
 # This file only wires things up; every step is a `killipose` command (see workflow/rules).
 from snakemake.utils import min_version
 
+from killipose.jobs import landing_page
+
 min_version("9.0")
 
 
 configfile: "config/config.yaml"
 
 
-report: "workflow/report/workflow.rst"
+# The report opens on what the run found (results/findings.rst, written last).
+report: landing_page("workflow/report/workflow.rst")
 
 
 include: "workflow/rules/common.smk"

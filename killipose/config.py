@@ -22,7 +22,7 @@ from killipose.datasets import KINDS, kind
 from killipose.datasets.pose import check_latent_dims
 from killipose.errors import InputError
 from killipose.io import format_names
-from killipose.models import model_names, model_params
+from killipose.models import model_names, model_params, model_rank
 
 #: Keys a dataset may set for itself; anything else comes from the top level.
 DATASET_OVERRIDES = (
@@ -174,6 +174,7 @@ def dataset_settings(config: dict, name: str) -> dict:
 
     ``config`` is checked (:func:`validate_config`), so every default is in it.
 
+    ``models`` are in the registry's order (PCA, linear, nonlinear, then the others).
     Adds ``seed_list`` (the seeds of each model's fits: ``seed``, ``seed + 1``, ... ``seeds``
     of them), ``keypoints_arg``, ``fps_arg``, ``animation_fps_arg``, ``read_args`` (format and
     individual) and ``clean_args`` (confidence and frame): the values as the ``killipose``
@@ -186,6 +187,8 @@ def dataset_settings(config: dict, name: str) -> dict:
             {**default, **ds.get(key, {})} if isinstance(default, dict) else ds.get(key, default)
         )
     ds["seed_list"] = [config["seed"] + i for i in range(ds["seeds"])]
+    # One order of models in every table, figure, video and menu, whatever the config's.
+    ds["models"] = sorted(ds["models"], key=model_rank)
     keypoints = ds["keypoints"]
     ds["keypoints_arg"] = keypoints if keypoints == "auto" else ",".join(keypoints)
     ds["fps_arg"] = f"--fps {ds['fps']}" if "fps" in ds else ""

@@ -12,6 +12,7 @@ import shlex
 
 from killipose.config import dataset_settings, train_params
 from killipose.datasets import kind
+from killipose.models import MODELS, model_rank
 
 #: Where the workflow writes, relative to the folder Snakemake runs in.
 RESULTS = "results"
@@ -69,6 +70,11 @@ def fit_threads(config: dict, dataset: str, model: str) -> int:
     return train_params(config, dataset, model)["threads"]
 
 
+def fit_priority(config: dict, dataset: str) -> int:
+    """A fit's place in the queue: pose datasets' fits before the others' (MNIST)."""
+    return 10 if dataset_settings(config, dataset)["kind"] == "pose" else 0
+
+
 def fit_gpus(config: dict, dataset: str, model: str) -> int:
     """GPUs a fit asks the cluster for (``train.gpus``; 0 = none, PCA never)."""
     if model == "pca":
@@ -98,12 +104,61 @@ def name_args(flag: str, names: list[str], paths: list[str]) -> str:
     return " ".join(f"--{flag} {n}={shlex.quote(p)}" for n, p in zip(names, paths, strict=True))
 
 
+#: The report's landing page, what the run found (reST), and the software listed on it.
+FINDINGS = f"{RESULTS}/findings.rst"
+REPORT_METADATA = f"{RESULTS}/report-metadata.yaml"
+
+
 def all_outputs(config: dict) -> list[str]:
-    """What ``rule all`` asks for: each dataset in ``run``, as its kind lists it."""
+    """What ``rule all`` asks for: each dataset in ``run``, as its kind lists it, and the
+    findings page."""
     return [
         path
         for name in config["run"]
         for path in kind(config["datasets"][name]["kind"]).outputs(
             dataset_settings(config, name), f"{RESULTS}/{name}"
         )
-    ]
+    ] + [FINDINGS, REPORT_METADATA]
+
+
+def report_links(config: dict) -> str:
+    """``--link dataset=path`` for each page and figure of the report (not the videos,
+    which the report shows on their HTML pages): the findings link to each in one click."""
+    links = []
+    for name in config["run"]:
+        ds = dataset_settings(config, name)
+        outputs = kind(ds["kind"]).outputs(ds, f"{RESULTS}/{name}")
+        links += [(name, path) for path in outputs if not path.endswith(".mp4")]
+    return " ".join(f"--link {shlex.quote(f'{n}={p}')}" for n, p in links)
+
+
+def model_labels(figure: str):
+    """The report labels of a figure of one model: the menu sorts labels as text, so the
+    model's is its place in the registry and its name ("1. PCA", "2. linear AE", ...),
+    the one order of models everywhere."""
+
+    def labels(wildcards) -> dict:
+        rank = model_rank(wildcards.model) + 1
+        model = f"{rank}. {MODELS[wildcards.model].label}"
+        return {"figure": figure, "model": model, "latent dim": wildcards.dim}
+
+    return labels
+
+
+def landing_page(before: str) -> str:
+    """The report's front page: the findings once the run has written them (by absolute
+    path: they are in the working directory, which may not hold the Snakefile), and
+    ``before`` until then."""
+    return os.path.abspath(FINDINGS) if os.path.exists(FINDINGS) else before
+
+
+def findings_inputs(config: dict) -> list[str]:
+    """The files the findings are read from: each dataset's prepared-data report, then the
+    metrics of every fit, every seed (datasets in ``run`` order)."""
+    files = []
+    for name in config["run"]:
+        ds = dataset_settings(config, name)
+        files.append(f"{RESULTS}/{name}/clean/report.json")
+        for model, dim in kind(ds["kind"]).fits(ds):
+            files += seed_metrics(config, name, [model], [dim])
+    return files

@@ -128,6 +128,7 @@ def workdir(tmp_path: Path) -> Path:
     for name in ("Snakefile", "workflow", "config"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    (tmp_path / "profiles").symlink_to((ROOT / "profiles").readlink())  # the default profile
     return tmp_path
 
 

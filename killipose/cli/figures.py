@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from killipose.cli.inputs import (
     add_named_paths,
@@ -19,7 +21,8 @@ from killipose.cli.inputs import (
 from killipose.datasets import kind
 from killipose.datasets.base import read_kind
 from killipose.errors import InputError
-from killipose.files import read_json
+from killipose.files import atomic_path, read_json
+from killipose.findings import dataset_root, links, page, section, software
 from killipose.metrics import mean_over_seeds
 from killipose.plots import MODEL_LABELS
 from killipose.plots.digits import (
@@ -41,6 +44,10 @@ EXAMPLES = {
     "compare": (
         "killipose compare results/fish/models/*-4d/metrics.json --figure cmp.png --csv "
         "metrics.csv --html metrics.html"
+    ),
+    "findings": (
+        "killipose findings results/findings.rst --metadata results/report-metadata.yaml "
+        "results/fish/clean/report.json results/fish/models/*-4d/metrics.json"
     ),
     "mnist-reconstructions": (
         "killipose mnist-reconstructions results/mnist/clean out.png --model "
@@ -90,6 +97,41 @@ def cmd_compare(args) -> None:
     if args.figure:
         data.plot_comparison(metrics, args.figure, args.title)
     write_metrics_table(metrics, args.csv, args.html, args.title, data.metrics_note)
+
+
+def cmd_findings(args) -> None:
+    """What the run found: the report's landing page (reST), from each dataset's
+    clean/report.json and its fits' metrics.json (grouped by the dataset folder they are
+    in, in the order given), and the landing page's list of software versions (YAML)."""
+    groups: dict[Path, list[Path]] = {}
+    for path in args.files:
+        try:
+            groups.setdefault(dataset_root(path), []).append(path)
+        except ValueError as err:
+            raise InputError(str(err)) from None
+    sections, notes = [], {}
+    for root, paths in groups.items():
+        reports = [p for p in paths if p.name == "report.json"]
+        if len(reports) != 1:
+            raise InputError(f"{root}: give its clean/report.json once among the files")
+        report = read_json(reports[0])
+        data = kind(read_kind(report, reports[0], "prepare the data again"))
+        runs = [read_json(p) for p in paths if p.name == "metrics.json"]
+        paragraphs = data.findings(report, mean_over_seeds(runs))
+        sections.append(section(root.name, [*paragraphs, links(root.name, args.link)]))
+        notes[data.name] = data.metrics_note
+    written = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    made = ", ".join(f"{k} {v}" for k, v in software().items())
+    with atomic_path(args.out) as tmp:
+        tmp.write_text(page(sections, notes) + f"\n**Made with** {made}; summarised {written}.\n")
+    if args.metadata:
+        # Numbers only: Snakemake 9.27 shows a text value as docutils' parts (it calls
+        # publish_parts without taking the body). With this list the report opens on the
+        # findings; without one, on the findings beside the rule graph.
+        fits = sum(p.name == "metrics.json" for p in args.files)
+        meta = {"datasets": len(groups), "fits (models x dimensions x seeds)": fits}
+        with atomic_path(args.metadata) as tmp:
+            tmp.write_text(yaml.safe_dump(meta, sort_keys=False))
 
 
 def cmd_mnist_reconstructions(args) -> None:
@@ -151,6 +193,17 @@ def register(add) -> None:
     p.add_argument("--figure", type=Path)
     p.add_argument("--csv", type=Path, required=True)
     p.add_argument("--html", type=Path, required=True)
+
+    p = add(cmd_findings, paths=("out",), title="Findings")
+    p.add_argument("files", nargs="+", type=Path, help="report.json and metrics.json files")
+    p.add_argument("--metadata", type=Path, help="also write the software versions (YAML)")
+    p.add_argument(
+        "--link",
+        action="append",
+        default=[],
+        metavar="DATASET=PATH",
+        help="a page or figure of the report to link from that dataset's findings",
+    )
     _register_digit_figures(add)
 
 

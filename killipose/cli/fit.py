@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -34,7 +35,14 @@ def cmd_fit(args) -> None:
 
     from killipose.fitting import fit_model, save_fit
 
+    # Exactly the job's threads: for the math (intra-op) and for running ops side by side
+    # (inter-op, which otherwise takes every core of the machine).
     torch.set_num_threads(args.threads)
+    with contextlib.suppress(RuntimeError):  # set once per process: main() run again
+        torch.set_num_interop_threads(args.threads)
+    _tag_log(f"{args.model}-{args.latent_dim}d seed {args.seed}")
+    threads = torch.get_num_threads(), torch.get_num_interop_threads()
+    log.info("torch threads: %d (inter-op %d)", *threads)
     params = dict(parse_param(p) for p in args.param)
     clean = load_prepared(args.cleandir)
     try:
@@ -53,6 +61,13 @@ def cmd_fit(args) -> None:
         raise InputError(f"{args.cleandir}: {err} (features: {features})") from None
     save_fit(model, metrics, args.outdir)
     log.info("test_mse %.6g in %.1f s", metrics["test_mse"], metrics["fit_seconds"])
+
+
+def _tag_log(tag: str) -> None:
+    """Name the fit on every log line: Snakemake shows the lines of fits running side by
+    side in one terminal."""
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s [{tag}] %(message)s"))
 
 
 def parse_param(text: str) -> tuple[str, object]:

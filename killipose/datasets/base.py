@@ -73,6 +73,12 @@ class DatasetKind(ABC):
         """The figure that compares fits (the ``metrics.json`` of each, seeds averaged)."""
 
     @abstractmethod
+    def findings(self, report: dict, metrics: list[dict]) -> list[str]:
+        """What the run found on this data, as reST paragraphs: the data used, stated as
+        fact, each model's error relative to PCA's, and the main caveat. ``report`` is
+        the prepared data's ``report.json``, ``metrics`` every fit's, seeds averaged."""
+
+    @abstractmethod
     def check(self, name: str, ds: dict, config: dict) -> None:
         """Raise :class:`InputError` naming the key when ``ds`` does not suit this kind."""
 

@@ -14,6 +14,7 @@ import pandas as pd
 from killipose.datasets.base import DatasetKind
 from killipose.errors import InputError
 from killipose.files import read_prepared, write_prepared
+from killipose.findings import label, linear_verdict, ordered, ratio, seeds_phrase
 from killipose.metrics import reconstruction_metrics
 from killipose.mnist import MNIST
 from killipose.split import SPLITS
@@ -162,6 +163,37 @@ class DigitsKind(DatasetKind):
         from killipose.plots.comparison import plot_error_vs_dim
 
         plot_error_vs_dim(metrics, path, title)
+
+    def findings(self, report: dict, metrics: list[dict]) -> list[str]:
+        frames = report["frames"]
+        paragraphs = [
+            f"**Data**: MNIST digits, {frames['train']:,} for training, {frames['val']:,} for "
+            f"validation and {frames['test']:,} for test ({report['source']})."
+        ]
+        bullets = []
+        unsupervised = [m for m in metrics if "test_accuracy" not in m]
+        for dim in sorted({m["latent_dim"] for m in unsupervised}):
+            fits = ordered([m for m in unsupervised if m["latent_dim"] == dim])
+            pca = next((m for m in fits if m["model"] == "pca"), None)
+            if pca is None:
+                continue
+            others = [m for m in fits if m is not pca]
+            best = min(fits, key=lambda m: m["test_mse"])
+            ratios = ", ".join(f"{label(m['model'])} {ratio(m, pca)}" for m in others)
+            text = f"At **{dim}-D**, test error ÷ PCA's: {ratios}; best: {label(best['model'])}."
+            linear = next((m for m in fits if m["model"] == "linear"), None)
+            bullets += [text] + [v for v in [linear_verdict(linear, pca)] if v]
+        paragraphs.append("\n".join(f"* {b}" for b in bullets))
+        if report["source"].startswith("fallback"):
+            caveat = (
+                f"only the 10,000 MNIST test digits were at hand, so the models trained on "
+                f"{frames['train']:,} digits, not the standard 60,000: errors are higher "
+                f"than published ones, and the ranking may differ. The autoencoders' numbers "
+                f"are {seeds_phrase(unsupervised)}."
+            )
+        else:
+            caveat = f"the autoencoders' numbers are {seeds_phrase(unsupervised)}."
+        return [*paragraphs, f"**Main caveat**: {caveat}"]
 
     def check(self, name: str, ds: dict, config: dict) -> None:
         for key in ("latent_dims", "supervised"):

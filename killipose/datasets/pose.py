@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from killipose.cleaning.table import CleanTable, load_clean
 from killipose.datasets.base import DatasetKind
 from killipose.errors import InputError
+from killipose.findings import MATCH, label, linear_verdict, ordered, ratio, seeds_phrase
 from killipose.io import keypoints_in
 from killipose.metrics import pose_metrics
 
@@ -58,6 +59,26 @@ class PoseKind(DatasetKind):
 
         plot_model_comparison(metrics, path, title)
 
+    def findings(self, report: dict, metrics: list[dict]) -> list[str]:
+        paragraphs = [_data_sentence(report)]
+        for dim in sorted({m["latent_dim"] for m in metrics}):
+            fits = ordered([m for m in metrics if m["latent_dim"] == dim])
+            pca = next((m for m in fits if m["model"] == "pca"), None)
+            if pca is None:
+                continue
+            others = [m for m in fits if m is not pca]
+            ratios = ", ".join(f"{label(m['model'])} {ratio(m, pca)}" for m in others)
+            px = ", ".join(f"{label(m['model'])} {m['test_rmse_px']:.3f} px" for m in fits)
+            bullets = [
+                f"At **{dim}-D**, test error ÷ PCA's ({seeds_phrase(others)}): {ratios}. "
+                f"Test RMSE: {px}."
+            ]
+            linear = next((m for m in fits if m["model"] == "linear"), None)
+            bullets += [b for b in (linear_verdict(linear, pca), _gain(others, pca, dim)) if b]
+            paragraphs.append("\n".join(f"* {b}" for b in bullets))
+        paragraphs.append(f"**Main caveat**: {_caveat(report, metrics)}")
+        return paragraphs
+
     def check(self, name: str, ds: dict, config: dict) -> None:
         keypoints = ds["keypoints"]
         if keypoints != "auto":
@@ -95,6 +116,78 @@ def check_latent_dims(name: str, ds: dict, config: dict, keypoints: list, source
             f"config: {key}: {too_big[0]} must be below the number of features of dataset "
             f"{name!r} ({features}: x and y of {len(keypoints)} keypoints{source})"
         )
+
+
+def _data_sentence(report: dict) -> str:
+    """Which data the run used, as fact, and how much of it was scored."""
+    synthetic = report.get("synthetic")
+    if synthetic:
+        data = (
+            f"a synthetic table made by ``{synthetic['generator']}`` (seed {synthetic['seed']}, "
+            f"camera frames up to {synthetic['frames']:,} at {synthetic['fps']:g} fps), "
+            "as no file was at the configured path"
+        )
+    else:
+        read = report.get("read", {})
+        animal = ""
+        if read.get("individuals", 1) > 1:
+            animal = f", animal {read['individual']!r} of {read['individuals']}"
+        data = f"``{report['source']}`` (read as {read.get('format', 'a table')}{animal})"
+    frames = report["frames"]
+    minutes = frames["test"] / report["fps"] / 60
+    return (
+        f"**Data**: {data}. {report['input_frames']:,} frames read, {frames['valid']:,} "
+        f"usable after cleaning. Models are scored on the test block: the last "
+        f"{frames['test']:,} usable frames ({minutes:,.1f} min), which no model saw in "
+        "training."
+    )
+
+
+def _gain(others: list[dict], pca: dict, dim: int) -> str:
+    """Where the best model beats PCA (its keypoints' errors), or that none does."""
+    best = min(others, key=lambda m: m["test_mse"], default=None)
+    if best is None or best["test_mse"] >= (1 - MATCH) * pca["test_mse"]:
+        return f"No model beat PCA by more than {MATCH:.0%} at {dim}-D."
+    ours, theirs = best["test_error_px"], pca["test_error_px"]
+    change = sorted(ours, key=lambda k: ours[k] / theirs[k])
+    where = ", ".join(f"{k} {theirs[k]:.2f} → {ours[k]:.2f} px" for k in change[:2])
+    least = change[-1]
+    return (
+        f"The {label(best['model'])}'s gain over PCA is largest at {where}; least at {least} "
+        f"({theirs[least]:.2f} → {ours[least]:.2f} px; mean keypoint error)."
+    )
+
+
+def _caveat(report: dict, metrics: list[dict]) -> str:
+    """The one thing a reader should weigh most before trusting the numbers above."""
+    kept = [m for m in metrics if m.get("kept_start")]
+    if kept:
+        fits = ", ".join(
+            f"{label(m['model'])} at {m['latent_dim']}-D ({m['kept_start']:.0%} of fits)"
+            for m in kept
+        )
+        return (
+            f"training did not beat PCA on the validation block for {fits}; those fits "
+            "kept their start, PCA's solution, so on this data they are PCA."
+        )
+    if report.get("synthetic"):
+        return (
+            "the data are synthetic. The fish is made as a body that swims and turns freely "
+            "while a travelling wave bends it (``killipose/synthetic.py``). The nonlinear "
+            "AE's default design (``fold``) assumes just that: a freely rotating body whose "
+            "bend sets the radius of the heading circle in PCA's code. Its gain here shows "
+            "the design works where its assumption holds, not that it holds for a real "
+            "recording: check it on one."
+        )
+    if seeds_phrase(metrics).startswith("one"):
+        return (
+            "each autoencoder was fitted with one seed: differences of a few percent may "
+            "be the seed's (set ``seeds: 3`` for the spread)."
+        )
+    return (
+        "every error is measured on the test block, the last 10% of the recording; "
+        "behaviour there may differ from the rest."
+    )
 
 
 POSE = PoseKind()

@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 
 from killipose.errors import InputError
 from killipose.files import atomic_path
+from killipose.models.progress import show_epoch
 
 log = logging.getLogger("killipose")
 #: The learning rate decays to this fraction of its peak by the last step.
@@ -260,7 +261,7 @@ def train_autoencoder(
         record = {"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val_loss}
         record |= {"val_mse": val_mse, "lr": schedule(state.step - 1)}
         state.history.append(record | {"seconds": time.perf_counter() - start})
-        _show_epoch(state.history[-1], epochs, bar)
+        show_epoch(state.history, epochs, bar)
         if val_loss < state.best_val:
             state.best_val, state.best_epoch = val_loss, epoch
             state.best_state = copy.deepcopy(module.state_dict())
@@ -382,17 +383,3 @@ def _on_cpu(value):
     if isinstance(value, list | tuple):
         return type(value)(_on_cpu(v) for v in value)
     return value
-
-
-def _show_epoch(record: dict, epochs: int, bar: tqdm) -> None:
-    """Log an epoch's ``record`` (a history entry) and move the progress ``bar``."""
-    log.info(
-        "epoch %d/%d train_loss %.6g val_mse %.6g (%.1f s)",
-        record["epoch"],
-        epochs,
-        record["train_loss"],
-        record["val_mse"],
-        record["seconds"],
-    )
-    bar.set_postfix(val_mse=f"{record['val_mse']:.4g}")
-    bar.update()

@@ -100,3 +100,14 @@ def test_rule_all_asks_each_kind_for_its_outputs():
     assert "results/fish/figures/comparison-2d.png" in out
     assert "results/fish/animations/reconstruction-3d.mp4" in out
     assert not any("mnist" in p for p in out)
+
+
+def test_pose_fits_go_before_the_others():
+    config = config_of(
+        run=["fish", "digits"],
+        datasets={
+            "fish": {"kind": "pose", "path": "fish.csv"},
+            "digits": {"kind": "mnist", "path": "mnist"},
+        },
+    )
+    assert jobs.fit_priority(config, "fish") > jobs.fit_priority(config, "digits")

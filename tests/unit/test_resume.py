@@ -5,6 +5,7 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -314,7 +315,14 @@ def test_killed_fit_command_resumes_and_writes_what_an_uninterrupted_one_does(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    assert process.returncode == -signal.SIGKILL, (tmp_path / "first.log").read_text()
+    first = (tmp_path / "first.log").read_text()
+    assert process.returncode == -signal.SIGKILL, first
+    # The job's threads exactly; each line names the fit (fits share one terminal), and
+    # each epoch's says how long the rest would take.
+    assert "[nonlinear-4d seed 7] torch threads: 1 (inter-op 1)" in first
+    assert re.search(
+        r"\[nonlinear-4d seed 7\] epoch 2/4 .*\(\d+\.\d s; at most \d+ s left\)", first
+    )
     assert checkpoint_epoch(checkpoint) == paused_after
     assert not any((tmp_path / "killed" / f).exists() for f in OUTPUTS), "output of a killed fit"
 

@@ -1,11 +1,14 @@
 """The training loop: when it stops, which weights it keeps, its learning rate."""
 
+import logging
 import math
 
 import pytest
 import torch
 from torch import nn
+from tqdm import tqdm
 
+from killipose.models import progress
 from killipose.models.training import FINAL_LR, cosine_schedule, train_autoencoder
 
 
@@ -100,3 +103,22 @@ def test_learning_rate_warms_up_then_decays_to_its_floor():
     lr = cosine_schedule(1.0, 10, 10)
     assert [lr(0), lr(1)] == [1.0, 1.0]
     assert lr(2) == pytest.approx(FINAL_LR + (1 - FINAL_LR) * 0.5 * (1 + math.cos(math.pi / 9)))
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.4, "0 s"), (59.4, "59 s"), (60, "1 min 0 s"), (185, "3 min 5 s"), (3720, "1 h 2 min")],
+)
+def test_time_left_reads_as_a_wait(seconds, text):
+    assert progress.duration(seconds) == text
+
+
+def test_each_epoch_line_says_the_time_the_rest_would_take_at_the_pace_so_far(caplog):
+    history = [
+        {"epoch": e, "train_loss": 1.0, "val_mse": 2.0, "seconds": s}
+        for e, s in ((1, 10.0), (2, 30.0))
+    ]
+    with caplog.at_level(logging.INFO, logger="killipose"):
+        progress.show_epoch(history, 5, tqdm(disable=True))
+    # three epochs left at 20 s each (the mean so far, not the last epoch's 30 s)
+    assert caplog.messages == ["epoch 2/5 train_loss 1 val_mse 2 (30.0 s; at most 1 min 0 s left)"]

@@ -81,7 +81,14 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     html = (cwd / "report.html").read_text()
     assert "reconstruction-4d.html" in html and "comparison-4d.png" in html
-    assert "synthetic" in html
+    # The landing page, by the default profile: what the run found, from its numbers (with
+    # the profile's list of numbers, Snakemake shows the rule graph on the Workflow page
+    # only), and pages taller than the window show from their top.
+    assert "What this run found" in html and "test error ÷ PCA" in html
+    assert "align-items: safe center" in html
+    assert "a synthetic table made by" in html
+    assert "javascript:app.showResultInfo('results/killifish/figures/comparison-4d.png')" in html
+    assert 'var metadata = {"datasets": 1, "fits (models x dimensions x seeds)": 3}' in html
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ rule clean:
         f"{RESULTS}/benchmarks/{{dataset}}/clean.tsv"
     wildcard_constraints:
         dataset=POSE,
+    priority: 10  # on the way to the pose fits, which go first (rule fit)
     threads: 1
     resources:
         mem_mb=clean_mem_mb,

@@ -8,6 +8,7 @@ rule synthesise:
         f"{RESULTS}/benchmarks/{{dataset}}/synthesise.tsv"
     wildcard_constraints:
         dataset=POSE,
+    priority: 10  # on the way to the pose fits, which go first (rule fit)
     threads: 1
     resources:
         mem_mb=2000,

@@ -17,6 +17,8 @@ rule fit:
         f"{RESULTS}/logs/{{dataset}}/fit-{{model}}-{{dim}}d.log",
     benchmark:
         f"{RESULTS}/benchmarks/{{dataset}}/fit-{{model}}-{{dim}}d.tsv"
+    # Pose fits first: they are the long ones, and the findings people wait for.
+    priority: lambda w: jobs.fit_priority(config, w.dataset)
     threads: fit_threads
     resources:
         mem_mb=3000,
@@ -26,9 +28,11 @@ rule fit:
         cleandir=lambda w, input: os.path.dirname(input.table),
         outdir=lambda w, output: os.path.dirname(output.model),
         args=fit_args,
+    # The log goes to the terminal too: a line per epoch, with the time left.
     shell:
         "killipose fit {params.cleandir:q} {params.outdir:q} --model {wildcards.model} "
-        "--latent-dim {wildcards.dim} --threads {threads} {params.args} 2> {log:q}"
+        "--latent-dim {wildcards.dim} --threads {threads} {params.args} 2>&1 "
+        "| tee {log:q} >&2"
 
 
 use rule fit as fit_seed with:
@@ -77,3 +81,24 @@ rule compare:
     shell:
         "killipose compare {input:q} --figure {output.figure:q} --csv {output.csv:q} "
         "--html {output.html:q} --title {params.title:q} 2> {log:q}"
+
+
+rule findings:
+    """What the run found, per dataset: the report's landing page, from the run's numbers."""
+    input:
+        jobs.findings_inputs(config),
+    output:
+        page=jobs.FINDINGS,
+        metadata=jobs.REPORT_METADATA,
+    log:
+        f"{RESULTS}/logs/findings.log",
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        links=jobs.report_links(config),
+    shell:
+        "killipose findings {output.page:q} --metadata {output.metadata:q} {input:q} "
+        "{params.links} 2> {log:q}"

@@ -72,11 +72,7 @@ rule plot_latents:
             caption="../report/latents.rst",
             category="{dataset}",
             subcategory="4. Latent trajectories",
-            labels={
-                "figure": "latent trajectory",
-                "model": "{model}",
-                "latent dim": "{dim}",
-            },
+            labels=jobs.model_labels("latent trajectory"),
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/plot_latents-{{model}}-{{dim}}d.log",
