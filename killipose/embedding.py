@@ -46,3 +46,33 @@ def original_pixels(clean: CleanTable, rows: slice) -> np.ndarray:
     """The cleaned frames in ``rows`` in pixels, ``(frames, keypoints, 2)``."""
     X = clean.frame.iloc[rows][clean.features].to_numpy(np.float64)
     return clean.to_pixels(X).reshape(len(X), -1, 2)
+
+
+def traversal_pixels(
+    model: LatentModel, clean: CleanTable, steps: int = 7, spread: float = 2.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Poses decoded along each latent axis: what each code dimension means.
+
+    From the mean code of the training frames, one dimension at a time moves from
+    ``-spread`` to ``+spread`` standard deviations of that dimension (over the training
+    frames) in ``steps`` steps while the others stay at their mean.
+
+    Returns
+    -------
+    poses
+        ``(latent_dim, steps, keypoints, 2)`` in pixels (of the table's frame: the arena,
+        or the body frame for egocentric tables).
+    offsets
+        ``(steps,)`` the offsets, in standard deviations.
+    """
+    X = clean.matrix("train")
+    X = X[:: max(len(X) // 100_000, 1)]  # evenly spaced, enough for a mean and a spread
+    Z = model.transform(X)
+    mean, sd = Z.mean(axis=0), Z.std(axis=0)
+    offsets = np.linspace(-spread, spread, steps)
+    k = model.latent_dim
+    codes = np.repeat(mean[None, None, :], k * steps, axis=0).reshape(k, steps, k)
+    for i in range(k):
+        codes[i, :, i] += offsets * sd[i]
+    decoded = model.inverse_transform(codes.reshape(k * steps, k).astype(np.float32))
+    return clean.to_pixels(decoded).reshape(k, steps, -1, 2), offsets

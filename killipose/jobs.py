@@ -63,6 +63,15 @@ def seed_metrics(config: dict, dataset: str, models: list[str], dims: list) -> l
     ]
 
 
+def histories(metrics: list[str]) -> list[str]:
+    """The history.csv beside each autoencoder's metrics.json (PCA has none)."""
+    return [
+        m.replace("metrics.json", "history.csv")
+        for m in metrics
+        if not m.split("/models/")[1].startswith("pca-")
+    ]
+
+
 def fit_threads(config: dict, dataset: str, model: str) -> int:
     """CPU threads of a fit job: ``train.threads`` (or the model's ``model_params``); PCA 1."""
     if model == "pca":
@@ -130,6 +139,11 @@ def report_links(config: dict) -> str:
         outputs = kind(ds["kind"]).outputs(ds, f"{RESULTS}/{name}")
         links += [(name, path) for path in outputs if not path.endswith(".mp4")]
     return " ".join(f"--link {shlex.quote(f'{n}={p}')}" for n, p in links)
+
+
+def assumptions(models: list[str]) -> list[str]:
+    """What each of ``models`` assumes of the data (the registry's words), for captions."""
+    return [f"{MODELS[m].label}: {MODELS[m].assumes}." for m in models]
 
 
 def model_labels(figure: str):

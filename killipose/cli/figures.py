@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from killipose.cli.inputs import (
 )
 from killipose.datasets import kind
 from killipose.datasets.base import read_kind
+from killipose.embedding import traversal_pixels
 from killipose.errors import InputError
 from killipose.files import atomic_path, read_json
 from killipose.findings import dataset_root, links, page, section, software
@@ -44,6 +46,14 @@ EXAMPLES = {
     "compare": (
         "killipose compare results/fish/models/*-4d/metrics.json --figure cmp.png --csv "
         "metrics.csv --html metrics.html"
+    ),
+    "plot-traversal": (
+        "killipose plot-traversal results/fish/clean results/fish/models/nonlinear-4d/model.pt "
+        "results/fish/figures/traversal-nonlinear-4d.png"
+    ),
+    "plot-training": (
+        "killipose plot-training results/fish/figures/training-4d.png "
+        "results/fish/models/*-4d/metrics.json results/fish/models/*-4d/seed-*/metrics.json"
     ),
     "findings": (
         "killipose findings results/findings.rst --metadata results/report-metadata.yaml "
@@ -97,6 +107,36 @@ def cmd_compare(args) -> None:
     if args.figure:
         data.plot_comparison(metrics, args.figure, args.title)
     write_metrics_table(metrics, args.csv, args.html, args.title, data.metrics_note)
+
+
+def cmd_plot_traversal(args) -> None:
+    """What each code dimension means: poses decoded along each latent axis."""
+    from killipose.plots.latents import plot_traversal
+
+    clean = prepared(args.cleandir, "pose")
+    poses, offsets = traversal_pixels(load_model(args.model), clean, args.steps, args.spread)
+    plot_traversal(poses, offsets, clean.keypoints, args.out, args.title)
+
+
+def cmd_plot_training(args) -> None:
+    """Training curves of every autoencoder fit, from the history.csv beside each given
+    metrics.json; PCA's metrics give its validation error as a reference line."""
+    from killipose.plots.training import plot_training_curves
+
+    frames, pca_val = [], {}
+    for path in args.metrics:
+        m = read_json(path)
+        if m["model"] == "pca":
+            pca_val[m["latent_dim"]] = m["val_mse"]
+            continue
+        history = path.parent / "history.csv"
+        if not history.is_file():
+            raise InputError(f"{history}: no such file (written by `killipose fit` beside {path})")
+        frame = pd.read_csv(history)
+        frames.append(frame.assign(model=m["model"], latent_dim=m["latent_dim"], seed=m["seed"]))
+    if not frames:
+        raise InputError("no autoencoder among the fits: PCA has no training curve")
+    plot_training_curves(pd.concat(frames, ignore_index=True), args.out, args.title, pca_val)
 
 
 def cmd_findings(args) -> None:
@@ -193,6 +233,17 @@ def register(add) -> None:
     p.add_argument("--figure", type=Path)
     p.add_argument("--csv", type=Path, required=True)
     p.add_argument("--html", type=Path, required=True)
+
+    p = add(cmd_plot_traversal, paths=("cleandir", "model", "out"), title="Latent traversal")
+    # The defaults are traversal_pixels' own (read from its signature, not written here).
+    defaults = inspect.signature(traversal_pixels).parameters
+    p.add_argument("--steps", type=int, default=defaults["steps"].default, help="poses per axis")
+    p.add_argument(
+        "--spread", type=float, default=defaults["spread"].default, help="± this many sd"
+    )
+
+    p = add(cmd_plot_training, paths=("out",), title="Training curves")
+    p.add_argument("metrics", nargs="+", type=Path, help="metrics.json of each fit")
 
     p = add(cmd_findings, paths=("out",), title="Findings")
     p.add_argument("files", nargs="+", type=Path, help="report.json and metrics.json files")

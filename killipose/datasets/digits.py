@@ -147,6 +147,7 @@ class DigitsKind(DatasetKind):
         out = [
             f"{root}/metrics.html",
             f"{root}/figures/error-vs-dim.png",
+            f"{root}/figures/training.png",
             f"{root}/figures/reconstructions.png",
         ]
         if 2 in ds["latent_dims"]:

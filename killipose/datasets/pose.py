@@ -41,12 +41,14 @@ class PoseKind(DatasetKind):
         for dim in ds["latent_dims"]:
             out += [
                 f"{root}/figures/comparison-{dim}d.png",
+                f"{root}/figures/training-{dim}d.png",
                 f"{root}/metrics-{dim}d.html",
                 f"{root}/animations/reconstruction-{dim}d.mp4",
                 f"{root}/animations/reconstruction-{dim}d.html",
                 f"{root}/figures/latents-{dim}d.png",
             ]
             out += [f"{root}/figures/latents-{m}-{dim}d.png" for m in ds["models"]]
+            out += [f"{root}/figures/traversal-{m}-{dim}d.png" for m in ds["models"]]
             if "vae" in ds["models"]:
                 out += [
                     f"{root}/animations/vae-walk-{dim}d.mp4",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import matplotlib as mpl
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -91,3 +93,53 @@ def plot_latents_side_by_side(
 ) -> None:
     """:func:`latents_side_by_side_figure`, written as PNG at ``path``."""
     save_figure(latents_side_by_side_figure(latents, title), path)
+
+
+@style()
+def traversal_figure(
+    poses: np.ndarray, offsets: np.ndarray, keypoints: list[str], title: str
+) -> Figure:
+    """One panel per latent dimension: the skeletons decoded as that dimension moves.
+
+    ``poses`` is ``(dims, steps, keypoints, 2)`` pixels (from
+    :func:`killipose.embedding.traversal_pixels`), ``offsets`` the steps in standard
+    deviations. Each skeleton joins the keypoints in body order, coloured from blue
+    (``-spread``) to red (``+spread``), the mean code's in black; a dot marks the head.
+    Pixel axes as in the video (image coordinates, y down), the same in every panel.
+    """
+    dims, steps = poses.shape[:2]
+    fig = Figure(figsize=(2.6 * dims + 0.8, 3.0), layout="constrained")
+    axes = fig.subplots(1, dims, squeeze=False, sharex=True, sharey=True)[0]
+    colours = mpl.colormaps["coolwarm"](np.linspace(0, 1, steps))
+    for i, ax in enumerate(axes):
+        for j in range(steps):
+            pose = poses[i, j]
+            mean = np.isclose(offsets[j], 0)
+            colour, width = ("black", 1.6) if mean else (colours[j], 1.0)
+            ax.plot(pose[:, 0], pose[:, 1], color=colour, lw=width, zorder=3 if mean else 2)
+            ax.plot(*pose[0], "o", color=colour, ms=3, zorder=3)
+        ax.set_title(f"z{i + 1}")
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xlabel("x (px)")
+    # One square view that holds every pose, y down (shared: every panel).
+    low, high = np.nanmin(poses, axis=(0, 1, 2)), np.nanmax(poses, axis=(0, 1, 2))
+    centre, half = (low + high) / 2, (high - low).max() / 2 * 1.1 + 1
+    axes[0].set_xlim(centre[0] - half, centre[0] + half)
+    axes[0].set_ylim(centre[1] + half, centre[1] - half)
+    axes[0].set_ylabel("y (px)")
+    norm = mpl.colors.Normalize(offsets[0], offsets[-1])
+    bar = mpl.cm.ScalarMappable(norm=norm, cmap="coolwarm")
+    fig.colorbar(bar, ax=axes, label="code minus its mean (sd)", shrink=0.8)
+    fig.suptitle(f"{title} (head: dot; {keypoints[0]} to {keypoints[-1]})")
+    return fig
+
+
+def plot_traversal(
+    poses: np.ndarray,
+    offsets: np.ndarray,
+    keypoints: list[str],
+    path: str | os.PathLike,
+    title: str,
+) -> None:
+    """:func:`traversal_figure`, written as PNG at ``path``."""
+    save_figure(traversal_figure(poses, offsets, keypoints, title), path)

@@ -12,6 +12,9 @@ from killipose import (
     original_pixels,
     reconstruct_pixels,
 )
+from killipose.embedding import traversal_pixels
+from killipose.plots.latents import traversal_figure
+from tests.helpers import LinearStandIn
 
 
 def test_egocentric_reconstructions_are_postures_that_go_back_to_the_arena(pose_table):
@@ -161,3 +164,36 @@ def test_egocentric_pixels_go_back_to_the_arena_by_each_frames_pose():
     # In the world frame, pixels are arena pixels already.
     world = tiny_table()
     np.testing.assert_array_equal(world.to_arena(posture, rows), posture)
+
+
+def test_traversal_moves_one_code_dimension_at_a_time_from_the_mean_code(pose_table):
+    clean = clean_table(pose_table)
+    X = clean.matrix("train")
+    model = LinearStandIn(2, seed=3, features=X.shape[1])
+    poses, offsets = traversal_pixels(model, clean, steps=5, spread=2.0)
+    assert poses.shape == (2, 5, len(clean.keypoints), 2)
+    np.testing.assert_allclose(offsets, [-2, -1, 0, 1, 2])
+    Z = X @ model.W  # the stand-in's code of the training frames
+    mean, sd = Z.mean(axis=0), Z.std(axis=0)
+    for i in range(2):
+        for j, offset in enumerate(offsets):
+            code = mean.copy()
+            code[i] += offset * sd[i]  # this dimension only
+            expected = clean.to_pixels(code @ model.W.T).reshape(-1, 2)
+            np.testing.assert_allclose(poses[i, j], expected, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(poses[0, 2], poses[1, 2], atol=1e-4)  # both start at the mean
+
+
+def test_traversal_figure_draws_every_pose_of_every_dimension(pose_table):
+    clean = clean_table(pose_table)
+    model = LinearStandIn(3, features=len(clean.features))
+    poses, offsets = traversal_pixels(model, clean, steps=5)
+    fig = traversal_figure(poses, offsets, clean.keypoints, "fish")
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["z1", "z2", "z3"]
+    for i, ax in enumerate(panels):
+        skeletons = [line for line in ax.lines if len(line.get_xdata()) > 1]
+        assert len(skeletons) == 5
+        np.testing.assert_allclose(skeletons[4].get_xydata(), poses[i, 4])
+        assert skeletons[2].get_color() == "black"  # the mean code's
+    assert panels[0].get_ylim()[0] > panels[0].get_ylim()[1]  # y down, as in the video

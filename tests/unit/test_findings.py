@@ -11,6 +11,7 @@ from killipose.cli import main
 from killipose.config import dataset_settings, validate_config
 from killipose.datasets import DIGITS, POSE
 from killipose.metrics import mean_over_seeds
+from killipose.models import MODELS
 from tests.helpers import ROOT
 
 KEYPOINTS = ("snout", "tail", "fan")
@@ -207,3 +208,9 @@ def test_every_job_sees_the_models_in_the_registrys_order():
     config = {"run": ["fish"], "datasets": {"fish": fish}}
     validate_config(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
     assert dataset_settings(config, "fish")["models"] == ["pca", "linear", "nonlinear", "vae"]
+
+
+def test_every_model_says_what_it_assumes():
+    lines = jobs.assumptions(list(MODELS))
+    assert len(lines) == len(MODELS) and all(len(line) > 40 for line in lines)
+    assert lines[0].startswith("PCA: a linear code")

@@ -86,6 +86,8 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
     # only), and pages taller than the window show from their top.
     assert "What this run found" in html and "test error ÷ PCA" in html
     assert "align-items: safe center" in html
+    # the captions say what each model assumes, the fold's match to the synthetic fish too
+    assert "which is how the synthetic fish is made" in html
     assert "a synthetic table made by" in html
     assert "javascript:app.showResultInfo('results/killifish/figures/comparison-4d.png')" in html
     assert 'var metadata = {"datasets": 1, "fits (models x dimensions x seeds)": 3}' in html

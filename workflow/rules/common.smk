@@ -85,5 +85,10 @@ def mnist_fits(dataset):
     return DIGITS.fits(settings(dataset))
 
 
+def mnist_metrics_files(dataset):
+    """metrics.json of every fit of an MNIST dataset, every seed."""
+    return [f for m, d in mnist_fits(dataset) for f in seed_metrics(dataset, [m], [d])]
+
+
 def all_outputs():
     return jobs.all_outputs(config)

@@ -78,6 +78,7 @@ rule compare:
         runtime=5,
     params:
         title=lambda w: f"{w.dataset}: test error at {w.dim}-D",
+        assumptions=lambda w: jobs.assumptions(models_of(w.dataset)),  # for the captions
     shell:
         "killipose compare {input:q} --figure {output.figure:q} --csv {output.csv:q} "
         "--html {output.html:q} --title {params.title:q} 2> {log:q}"
@@ -102,3 +103,53 @@ rule findings:
     shell:
         "killipose findings {output.page:q} --metadata {output.metadata:q} {input:q} "
         "{params.links} 2> {log:q}"
+
+
+rule training_curves:
+    """Training and validation error per epoch of every autoencoder fit at one dimension."""
+    input:
+        metrics=lambda w: seed_metrics(w.dataset, models_of(w.dataset), [w.dim]),
+        histories=lambda w: jobs.histories(
+            seed_metrics(w.dataset, models_of(w.dataset), [w.dim])
+        ),
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/figures/training-{{dim}}d.png",
+            caption="../report/training.rst",
+            category="{dataset}",
+            subcategory="2. Models",
+            labels={"figure": "3. training curves", "latent dim": "{dim}"},
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/training_curves-{{dim}}d.log",
+    wildcard_constraints:
+        dataset=POSE,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        title=lambda w: f"{w.dataset}: training at {w.dim}-D",
+    shell:
+        "killipose plot-training {output:q} {input.metrics:q} --title {params.title:q} "
+        "2> {log:q}"
+
+
+use rule training_curves as mnist_training_curves with:
+    input:
+        metrics=lambda w: mnist_metrics_files(w.dataset),
+        histories=lambda w: jobs.histories(mnist_metrics_files(w.dataset)),
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/figures/training.png",
+            caption="../report/training.rst",
+            category="{dataset}",
+            subcategory="1. Models",
+            labels={"figure": "3. training curves"},
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/training_curves.log",
+    wildcard_constraints:
+        dataset=MNIST,
+    params:
+        title=lambda w: f"{w.dataset}: training of every autoencoder",

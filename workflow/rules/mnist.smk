@@ -58,6 +58,10 @@ rule mnist_metrics:
         runtime=5,
     params:
         title=lambda w: f"{w.dataset}: test error of every model",
+        # for the caption
+        assumptions=lambda w: jobs.assumptions(
+            dict.fromkeys(m for m, _ in mnist_fits(w.dataset))
+        ),
     shell:
         "killipose compare {input:q} --figure {output.figure:q} --csv {output.csv:q} "
         "--html {output.html:q} --title {params.title:q} 2> {log:q}"

@@ -131,3 +131,35 @@ rule plot_latents_together:
     shell:
         "killipose plot-latents {output:q} {params.latents} --start {params.start} "
         "--frames {params.frames} --title {params.title:q} 2> {log:q}"
+
+
+rule plot_traversal:
+    """What each code dimension means: poses decoded along each latent axis."""
+    input:
+        table=rules.clean.output.table,
+        model=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/model.pt",
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/figures/traversal-{{model}}-{{dim}}d.png",
+            caption="../report/traversal.rst",
+            category="{dataset}",
+            subcategory="5. What each code means",
+            labels=jobs.model_labels("latent traversal"),
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/plot_traversal-{{model}}-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/plot_traversal-{{model}}-{{dim}}d.tsv"
+    wildcard_constraints:
+        dataset=POSE,
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=10,
+    params:
+        cleandir=lambda w, input: os.path.dirname(input.table),
+        title=lambda w: f"{w.dataset}: {MODELS[w.model].label}, {w.dim}-D code, one axis at a time",
+        label=lambda w: MODELS[w.model].label,  # for the caption
+    shell:
+        "killipose plot-traversal {params.cleandir:q} {input.model:q} {output:q} "
+        "--title {params.title:q} 2> {log:q}"
