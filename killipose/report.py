@@ -371,3 +371,16 @@ def write_video_page(video: str | os.PathLike, path: str | os.PathLike, title: s
         f"<source type='video/mp4' src='data:video/mp4;base64,{encoded}'></video>"
     )
     _write(_page(title, body), path)
+
+
+def write_code_kinematics(
+    correlations: dict[str, pd.DataFrame], kinds: dict[str, str], path, title: str
+) -> None:
+    """Each model's table of Pearson's r between its code dimensions and the kinematics
+    (:func:`killipose.kinematics.code_correlations`), |r| >= 0.5 in bold."""
+    body = "<p class='note'>" + "; ".join(f"<b>{k}</b>: {v}" for k, v in kinds.items()) + "</p>"
+    for model, r in sorted(correlations.items(), key=lambda item: model_rank(item[0])):
+        shown = r.map(lambda v: f"<b>{v:+.2f}</b>" if abs(v) >= 0.5 else f"{v:+.2f}")
+        caption = f"{MODEL_LABELS.get(model, model)} (r over {r.attrs['frames']:,} frames)"
+        body += _table(shown, caption).replace("&lt;b&gt;", "<b>").replace("&lt;/b&gt;", "</b>")
+    _write(_page(title, body), path)

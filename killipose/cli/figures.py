@@ -36,7 +36,7 @@ from killipose.plots.digits import (
 )
 from killipose.plots.generation import plot_prior_grid, plot_prior_samples
 from killipose.plots.latents import plot_latent_trajectory, plot_latents_side_by_side
-from killipose.report import write_metrics_table
+from killipose.report import write_code_kinematics, write_metrics_table
 
 EXAMPLES = {
     "plot-latents": (
@@ -50,6 +50,10 @@ EXAMPLES = {
     "plot-traversal": (
         "killipose plot-traversal results/fish/clean results/fish/models/nonlinear-4d/model.pt "
         "results/fish/figures/traversal-nonlinear-4d.png"
+    ),
+    "code-kinematics": (
+        "killipose code-kinematics results/fish/clean out.html "
+        "--latent pca=results/fish/models/pca-4d/latent.parquet"
     ),
     "plot-training": (
         "killipose plot-training results/fish/figures/training-4d.png "
@@ -116,6 +120,21 @@ def cmd_plot_traversal(args) -> None:
     clean = prepared(args.cleandir, "pose")
     poses, offsets = traversal_pixels(load_model(args.model), clean, args.steps, args.spread)
     plot_traversal(poses, offsets, clean.keypoints, args.out, args.title)
+
+
+def cmd_code_kinematics(args) -> None:
+    """How each code dimension follows the animal's movement: a table of correlations."""
+    from killipose.kinematics import KINEMATICS, code_correlations, kinematics
+
+    clean = prepared(args.cleandir, "pose")
+    moves = kinematics(clean)
+    correlations = {}
+    for name, path in model_pairs(args.latent):
+        latent = pd.read_parquet(path)
+        if len(latent) != len(moves):
+            raise InputError(f"{path}: {len(latent)} rows, the cleaned table has {len(moves)}")
+        correlations[name] = code_correlations(latent, moves)
+    write_code_kinematics(correlations, KINEMATICS, args.out, args.title)
 
 
 def cmd_plot_training(args) -> None:
@@ -241,6 +260,9 @@ def register(add) -> None:
     p.add_argument(
         "--spread", type=float, default=defaults["spread"].default, help="± this many sd"
     )
+
+    p = add(cmd_code_kinematics, paths=("cleandir", "out"), title="Codes and kinematics")
+    add_named_paths(p, "latent")
 
     p = add(cmd_plot_training, paths=("out",), title="Training curves")
     p.add_argument("metrics", nargs="+", type=Path, help="metrics.json of each fit")

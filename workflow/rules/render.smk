@@ -163,3 +163,44 @@ rule plot_traversal:
     shell:
         "killipose plot-traversal {params.cleandir:q} {input.model:q} {output:q} "
         "--title {params.title:q} 2> {log:q}"
+
+
+rule code_kinematics:
+    """How each model's code dimensions follow the animal's movement (correlations)."""
+    input:
+        table=rules.clean.output.table,
+        latents=lambda w: [
+            f"{model_dir(w.dataset, m, w.dim)}/latent.parquet"
+            for m in models_of(w.dataset)
+        ],
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/code-kinematics-{{dim}}d.html",
+            caption="../report/code_kinematics.rst",
+            category="{dataset}",
+            subcategory="5. What each code means",
+            labels={
+                "figure": "codes and movement",
+                "model": "all",
+                "latent dim": "{dim}",
+            },
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/code_kinematics-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/code_kinematics-{{dim}}d.tsv"
+    wildcard_constraints:
+        dataset=POSE,
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        cleandir=lambda w, input: os.path.dirname(input.table),
+        latents=lambda w, input: name_args(
+            "latent", models_of(w.dataset), input.latents
+        ),
+        title=lambda w: f"{w.dataset}: each {w.dim}-D code against the movement",
+    shell:
+        "killipose code-kinematics {params.cleandir:q} {output:q} {params.latents} "
+        "--title {params.title:q} 2> {log:q}"

@@ -1,0 +1,77 @@
+"""Movement per frame from the cleaned keypoints, and the codes' correlations with it."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from killipose import clean_table
+from killipose.cli import main
+from killipose.kinematics import KINEMATICS, code_correlations, kinematics
+
+FPS = 20.0
+
+
+def swimmer(n=200, bend_deg=0.0):
+    """A 3-keypoint body, head first, 10 px segments: its centre moves at (30, 40) px/s
+    (50 px/s) and it turns at 0.5 rad/s; the tail segment is bent by ``bend_deg``."""
+    t = np.arange(n) / FPS
+    centre = np.stack([100 + 30 * t, 80 + 40 * t], axis=1)
+    heading = 0.5 * t
+    forward = np.stack([np.cos(heading), np.sin(heading)], axis=1)
+    back = np.stack(
+        [np.cos(heading + np.radians(bend_deg)), np.sin(heading + np.radians(bend_deg))], axis=1
+    )
+    points = {"head": 10 * forward, "mid": 0 * forward, "tail": -10 * back}
+    mean = sum(points.values()) / 3  # the body centre is the keypoints' mean
+    table = {"frame_timestamp": 1000.0 + t}
+    for name, p in points.items():
+        table[f"x_{name}"], table[f"y_{name}"] = (centre + p - mean).T
+    return pd.DataFrame(table), t, heading
+
+
+@pytest.mark.parametrize("bend", [0.0, 30.0])
+def test_speed_heading_turning_and_bend_of_a_known_swimmer(bend):
+    table, t, heading = swimmer(bend_deg=bend)
+    moves = kinematics(clean_table(table, max_jump=1000))
+    assert list(moves.columns) == list(KINEMATICS)
+    inner = moves.iloc[1:]
+    np.testing.assert_allclose(inner["speed"], 50, rtol=1e-2)  # not 0 px/s, not 50**2
+    np.testing.assert_allclose(inner["turn_speed"], np.degrees(0.5), rtol=1e-3)
+    np.testing.assert_allclose(inner["bend"], -bend, atol=1e-6)  # head segment vs tail's
+    np.testing.assert_allclose(inner["bend_size"], bend, atol=1e-6)
+    assert np.isnan(moves.loc[0, "speed"]) and np.isnan(moves.loc[0, "turn_speed"])
+    # the heading from the body centre to the head: along the body for a straight one
+    if bend == 0:
+        np.testing.assert_allclose(moves["heading_cos"], np.cos(heading), atol=1e-6)
+        np.testing.assert_allclose(moves["heading_sin"], np.sin(heading), atol=1e-6)
+    np.testing.assert_allclose(moves["x"], 100 + 30 * t, atol=1e-6)
+
+
+def test_correlations_put_each_code_with_what_it_follows():
+    table, *_ = swimmer(n=400)
+    moves = kinematics(clean_table(table, max_jump=1000))
+    latent = pd.DataFrame(
+        {"frame": np.arange(400), "z1": 2 * moves["x"] + 1, "z2": -moves["heading_sin"]}
+    )
+    latent.loc[5, "z1"] = np.nan  # an invalid frame is left out, not a failure
+    r = code_correlations(latent, moves)
+    assert r.loc["z1", "x"] == pytest.approx(1.0)
+    assert r.loc["z2", "heading_sin"] == pytest.approx(-1.0)
+    assert list(r.index) == ["z1", "z2"] and r.attrs["frames"] == 398  # row 0 has no speed
+
+
+def test_code_kinematics_writes_a_table_per_model_and_checks_the_rows(tmp_path, capsys):
+    table, *_ = swimmer(n=300)
+    clean = clean_table(table, max_jump=1000)
+    clean.save(tmp_path / "clean")
+    moves = kinematics(clean)
+    latent = pd.DataFrame({"z1": moves["x"], "z2": moves["speed"]})
+    latent.to_parquet(tmp_path / "pca.parquet")
+    out = tmp_path / "codes.html"
+    args = ["code-kinematics", str(tmp_path / "clean"), str(out)]
+    assert main([*args, "--latent", f"pca={tmp_path / 'pca.parquet'}"]) == 0
+    page = out.read_text()
+    assert "PCA (r over" in page and "<b>+1.00</b>" in page
+    latent.iloc[:10].to_parquet(tmp_path / "short.parquet")
+    assert main([*args, "--latent", f"pca={tmp_path / 'short.parquet'}"]) == 2
+    assert "short.parquet: 10 rows, the cleaned table has 300" in capsys.readouterr().err
