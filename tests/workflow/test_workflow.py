@@ -84,7 +84,7 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
     # The landing page, by the default profile: what the run found, from its numbers (with
     # the profile's list of numbers, Snakemake shows the rule graph on the Workflow page
     # only), and pages taller than the window show from their top.
-    assert "What this run found" in html and "test error ÷ PCA" in html
+    assert "What this run found" in html and "times its test error" in html  # linear vs PCA
     assert "align-items: safe center" in html
     # the captions say what each model assumes, the fold's match to the synthetic fish too
     assert "which is how the synthetic fish is made" in html
