@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from killipose.cleaning.table import CleanTable
 from killipose.split import SPLITS
@@ -90,3 +91,21 @@ def mean_over_seeds(metrics: list[dict]) -> list[dict]:
         mean["test_mse_sd"] = float(mse.std(ddof=1)) if len(mse) > 1 else float("nan")
         out.append(mean)
     return out
+
+
+def pca_by_dimension(clean: CleanTable, max_dim: int) -> pd.DataFrame:
+    """PCA's test MSE at every code size from 1 to ``max_dim`` (kept below the number of
+    features), and the share of the training variance each component explains (the
+    scree), from one PCA fitted on the training block: a row per code size."""
+    from sklearn.decomposition import PCA
+
+    train, test = clean.matrix("train"), clean.matrix("test")
+    k = min(max_dim, train.shape[1] - 1)
+    pca = PCA(n_components=k, svd_solver="full").fit(train)
+    codes = (test - pca.mean_) @ pca.components_.T
+    rows = []
+    for d in range(1, k + 1):
+        rebuilt = pca.mean_ + codes[:, :d] @ pca.components_[:d]
+        error = float(np.mean((test - rebuilt) ** 2, dtype=np.float64))
+        rows.append((d, error, float(pca.explained_variance_ratio_[d - 1])))
+    return pd.DataFrame(rows, columns=["latent_dim", "test_mse", "explained_variance_ratio"])

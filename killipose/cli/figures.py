@@ -55,6 +55,10 @@ EXAMPLES = {
         "killipose code-kinematics results/fish/clean out.html "
         "--latent pca=results/fish/models/pca-4d/latent.parquet"
     ),
+    "plot-room": (
+        "killipose plot-room results/fish/clean results/fish/figures/room.png "
+        "results/fish/models/*/metrics.json --max-dim 8"
+    ),
     "plot-training": (
         "killipose plot-training results/fish/figures/training-4d.png "
         "results/fish/models/*-4d/metrics.json results/fish/models/*-4d/seed-*/metrics.json"
@@ -135,6 +139,17 @@ def cmd_code_kinematics(args) -> None:
             raise InputError(f"{path}: {len(latent)} rows, the cleaned table has {len(moves)}")
         correlations[name] = code_correlations(latent, moves)
     write_code_kinematics(correlations, KINEMATICS, args.out, args.title)
+
+
+def cmd_plot_room(args) -> None:
+    """How much room there is: PCA's test error at every code size up to --max-dim and
+    its scree, with every fit's test error (the given metrics.json, seeds averaged)."""
+    from killipose.metrics import pca_by_dimension
+    from killipose.plots.comparison import plot_room
+
+    curve = pca_by_dimension(prepared(args.cleandir, "pose"), args.max_dim)
+    metrics = mean_over_seeds([read_json(p) for p in args.metrics])
+    plot_room(curve, metrics, args.out, args.title)
 
 
 def cmd_plot_training(args) -> None:
@@ -263,6 +278,10 @@ def register(add) -> None:
 
     p = add(cmd_code_kinematics, paths=("cleandir", "out"), title="Codes and kinematics")
     add_named_paths(p, "latent")
+
+    p = add(cmd_plot_room, paths=("cleandir", "out"), title="Room for a better code")
+    p.add_argument("metrics", nargs="*", type=Path, help="metrics.json of the fits to mark")
+    p.add_argument("--max-dim", type=int, required=True, help="PCA's largest code size")
 
     p = add(cmd_plot_training, paths=("out",), title="Training curves")
     p.add_argument("metrics", nargs="+", type=Path, help="metrics.json of each fit")

@@ -38,6 +38,7 @@ class PoseKind(DatasetKind):
 
     def outputs(self, ds: dict, root: str) -> list[str]:
         out = [f"{root}/clean/summary.html", f"{root}/figures/qc-missing.png"]
+        out.append(f"{root}/figures/room.png")
         for dim in ds["latent_dims"]:
             out += [
                 f"{root}/figures/comparison-{dim}d.png",

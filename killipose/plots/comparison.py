@@ -155,3 +155,55 @@ def error_vs_dim_figure(metrics: list[dict], title: str) -> Figure:
 def plot_error_vs_dim(metrics: list[dict], path: str | os.PathLike, title: str) -> None:
     """:func:`error_vs_dim_figure`, written as PNG at ``path``."""
     save_figure(error_vs_dim_figure(metrics, title), path)
+
+
+@style()
+def room_figure(curve: pd.DataFrame, metrics: list[dict], title: str) -> Figure:
+    """How much room there is: test error against code size, and PCA's scree.
+
+    Left: PCA's test MSE at every code size in ``curve`` (from
+    :func:`killipose.metrics.pca_by_dimension`), the line every linear code lies on, and
+    each fitted model's test MSE at its sizes (``metrics``, seeds averaged: mean and sd
+    as error bars). Right: the share of the training variance each component explains
+    (bars) and their running total (line).
+    """
+    fig = Figure(figsize=(9.0, 3.6), layout="constrained")
+    error, scree = fig.subplots(1, 2)
+    error.plot(curve["latent_dim"], curve["test_mse"], "-", color=MODEL_COLOURS["pca"], lw=1)
+    error.plot(curve["latent_dim"], curve["test_mse"], "o", color=MODEL_COLOURS["pca"], ms=3)
+    for m in sorted(metrics, key=lambda m: model_rank(m["model"])):
+        sd = m.get("test_mse_sd", float("nan"))
+        error.errorbar(
+            m["latent_dim"] + 0.08 * model_rank(m["model"]),
+            m["test_mse"],
+            yerr=None if np.isnan(sd) else sd,
+            fmt="s",
+            ms=6,
+            mfc="none",
+            capsize=3,
+            color=MODEL_COLOURS.get(m["model"], "#444444"),
+            label=f"{model_label(m['model'])} (fitted)",
+        )
+    error.set_yscale("log")
+    error.set_xlabel("latent dimension")
+    error.set_ylabel("test MSE (normalised units)")
+    error.set_title("test error: PCA at every size (line), fits (squares)", fontsize=10)
+    error.legend(fontsize=7)
+    share = curve["explained_variance_ratio"]
+    scree.bar(curve["latent_dim"], share, color=MODEL_COLOURS["pca"], alpha=0.6)
+    scree.plot(curve["latent_dim"], share.cumsum(), "o-", color="#333333", ms=3)
+    scree.set_ylim(0, 1.02)
+    scree.set_xlabel("component")
+    scree.set_ylabel("share of training variance")
+    scree.set_title("PCA's scree (bars) and running total", fontsize=10)
+    for ax in (error, scree):
+        ax.set_xticks(curve["latent_dim"])
+    fig.suptitle(title)
+    return fig
+
+
+def plot_room(
+    curve: pd.DataFrame, metrics: list[dict], path: str | os.PathLike, title: str
+) -> None:
+    """:func:`room_figure`, written as PNG at ``path``."""
+    save_figure(room_figure(curve, metrics, title), path)

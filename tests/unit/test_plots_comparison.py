@@ -2,11 +2,19 @@
 height and label, a log scale only when the errors are orders of magnitude apart."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
+from killipose import clean_table, models
+from killipose.metrics import pca_by_dimension
 from killipose.plots import MODEL_COLOURS
-from killipose.plots.comparison import duration, error_vs_dim_figure, model_comparison_figure
+from killipose.plots.comparison import (
+    duration,
+    error_vs_dim_figure,
+    model_comparison_figure,
+    room_figure,
+)
 
 KEYPOINTS = ["head", "body", "tail"]
 
@@ -161,3 +169,37 @@ def test_error_vs_dim_adds_probe_and_fit_time_panels_when_fits_have_them():
         "test error",
         "class in the code",
     ]
+
+
+def test_pcas_error_at_every_code_size_is_the_fitted_pcas(pose_table):
+    clean = clean_table(pose_table)
+    curve = pca_by_dimension(clean, max_dim=8)
+    assert list(curve["latent_dim"]) == [1, 2, 3, 4, 5]  # 6 features: at most 5
+    for d in (1, 3, 5):
+        fitted = models.make("pca", latent_dim=d).fit(clean.matrix("train"))
+        expected = fitted.score(clean.matrix("test"))
+        assert curve.loc[d - 1, "test_mse"] == pytest.approx(expected, rel=1e-4)
+    assert (np.diff(curve["test_mse"]) < 0).all()  # a bigger code never loses
+    share = curve["explained_variance_ratio"]
+    assert (np.diff(share) <= 0).all() and share.sum() <= 1 + 1e-9
+
+
+def test_room_figure_draws_the_curve_the_fits_and_the_scree():
+    curve = pd.DataFrame(
+        {
+            "latent_dim": [1, 2, 3],
+            "test_mse": [1.0, 0.1, 0.01],
+            "explained_variance_ratio": [0.8, 0.15, 0.04],
+        }
+    )
+    fits = [
+        {"model": "nonlinear", "latent_dim": 2, "test_mse": 0.05, "test_mse_sd": 0.01},
+        {"model": "pca", "latent_dim": 2, "test_mse": 0.1, "test_mse_sd": float("nan")},
+    ]
+    fig = room_figure(curve, fits, "fish")
+    error, scree = fig.axes
+    np.testing.assert_allclose(error.lines[0].get_ydata(), [1.0, 0.1, 0.01])
+    labels = error.get_legend_handles_labels()[1]
+    assert labels == ["PCA (fitted)", "nonlinear AE (fitted)"]  # registry order
+    np.testing.assert_allclose([p.get_height() for p in scree.patches], [0.8, 0.15, 0.04])
+    np.testing.assert_allclose(scree.lines[0].get_ydata(), [0.8, 0.95, 0.99])

@@ -153,3 +153,37 @@ use rule training_curves as mnist_training_curves with:
         dataset=MNIST,
     params:
         title=lambda w: f"{w.dataset}: training of every autoencoder",
+
+
+rule plot_room:
+    """How much room there is: PCA's error at every code size 1-8, its scree, the fits."""
+    input:
+        table=rules.clean.output.table,
+        metrics=lambda w: seed_metrics(
+            w.dataset, models_of(w.dataset), settings(w.dataset)["latent_dims"]
+        ),
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/figures/room.png",
+            caption="../report/room.rst",
+            category="{dataset}",
+            subcategory="2. Models",
+            labels={"figure": "4. error against code size", "latent dim": "1-8"},
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/plot_room.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/plot_room.tsv"
+    wildcard_constraints:
+        dataset=POSE,
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        cleandir=lambda w, input: os.path.dirname(input.table),
+        max_dim=8,
+        title=lambda w: f"{w.dataset}: test error against code size",
+    shell:
+        "killipose plot-room {params.cleandir:q} {output:q} {input.metrics:q} "
+        "--max-dim {params.max_dim} --title {params.title:q} 2> {log:q}"
