@@ -78,3 +78,17 @@ def code_correlations(
     r = both.corr().loc[zs, list(moves.columns)]
     r.attrs["frames"] = len(both)
     return r
+
+
+#: Swimming: the body centre moves faster than this many body lengths per second.
+SWIM_SPEED = 0.5
+
+
+def swimming(clean: CleanTable, speed: pd.Series) -> pd.Series:
+    """Whether the animal swims in each frame: its body centre moves faster than
+    :data:`SWIM_SPEED` body lengths (the median head-to-tail distance) per second; NaN
+    where the speed is unknown."""
+    xy = original_pixels(clean, slice(None))
+    length = np.nanmedian(np.linalg.norm(xy[:, 0] - xy[:, -1], axis=1))
+    moving = (speed > SWIM_SPEED * length).astype(float)
+    return moving.where(speed.notna())

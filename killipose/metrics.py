@@ -109,3 +109,20 @@ def pca_by_dimension(clean: CleanTable, max_dim: int) -> pd.DataFrame:
         error = float(np.mean((test - rebuilt) ** 2, dtype=np.float64))
         rows.append((d, error, float(pca.explained_variance_ratio_[d - 1])))
     return pd.DataFrame(rows, columns=["latent_dim", "test_mse", "explained_variance_ratio"])
+
+
+def frame_errors(model: LatentModel, clean: CleanTable, chunk: int = 200_000) -> np.ndarray:
+    """Each frame's mean keypoint error in pixels (distance between each keypoint and its
+    reconstruction, averaged over keypoints); NaN where the frame is not valid. Frames are
+    encoded and decoded ``chunk`` at a time, so memory stays flat on long recordings."""
+    valid = clean.frame["valid"].to_numpy()
+    X = clean.matrix()
+    errors = []
+    for start in range(0, len(X), chunk):
+        x = X[start : start + chunk]
+        rebuilt = clean.to_pixels(model.inverse_transform(model.transform(x)))
+        offset = (rebuilt - clean.to_pixels(x)).reshape(len(x), -1, 2)
+        errors.append(np.linalg.norm(offset, axis=2).mean(axis=1))
+    out = np.full(len(valid), np.nan)
+    out[valid] = np.concatenate(errors) if errors else []
+    return out

@@ -59,6 +59,10 @@ EXAMPLES = {
         "killipose plot-room results/fish/clean results/fish/figures/room.png "
         "results/fish/models/*/metrics.json --max-dim 8"
     ),
+    "plot-day": (
+        "killipose plot-day results/fish/clean results/fish/figures/day-4d.png "
+        "--model pca=results/fish/models/pca-4d/model.pt"
+    ),
     "plot-training": (
         "killipose plot-training results/fish/figures/training-4d.png "
         "results/fish/models/*-4d/metrics.json results/fish/models/*-4d/seed-*/metrics.json"
@@ -150,6 +154,23 @@ def cmd_plot_room(args) -> None:
     curve = pca_by_dimension(prepared(args.cleandir, "pose"), args.max_dim)
     metrics = mean_over_seeds([read_json(p) for p in args.metrics])
     plot_room(curve, metrics, args.out, args.title)
+
+
+def cmd_plot_day(args) -> None:
+    """The whole recording: activity and each model's error over time, and each model's
+    test error at rest and swimming."""
+    from killipose.kinematics import kinematics, swimming
+    from killipose.metrics import frame_errors
+    from killipose.plots.day import plot_day
+
+    clean = prepared(args.cleandir, "pose")
+    speed = kinematics(clean)["speed"]
+    frames = clean.frame[["time_s", "split"]].assign(
+        speed=speed.to_numpy(), swimming=swimming(clean, speed).to_numpy()
+    )
+    for name, path in model_pairs(args.model):
+        frames[f"error_{name}"] = frame_errors(load_model(path), clean)
+    plot_day(frames, args.out, args.title)
 
 
 def cmd_plot_training(args) -> None:
@@ -282,6 +303,9 @@ def register(add) -> None:
     p = add(cmd_plot_room, paths=("cleandir", "out"), title="Room for a better code")
     p.add_argument("metrics", nargs="*", type=Path, help="metrics.json of the fits to mark")
     p.add_argument("--max-dim", type=int, required=True, help="PCA's largest code size")
+
+    p = add(cmd_plot_day, paths=("cleandir", "out"), title="Over the recording")
+    add_named_paths(p, "model")
 
     p = add(cmd_plot_training, paths=("out",), title="Training curves")
     p.add_argument("metrics", nargs="+", type=Path, help="metrics.json of each fit")

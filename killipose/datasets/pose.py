@@ -51,6 +51,7 @@ class PoseKind(DatasetKind):
             out += [f"{root}/figures/latents-{m}-{dim}d.png" for m in ds["models"]]
             out += [f"{root}/figures/traversal-{m}-{dim}d.png" for m in ds["models"]]
             out.append(f"{root}/code-kinematics-{dim}d.html")
+            out.append(f"{root}/figures/day-{dim}d.png")
             if "vae" in ds["models"]:
                 out += [
                     f"{root}/animations/vae-walk-{dim}d.mp4",

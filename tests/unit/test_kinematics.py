@@ -6,7 +6,10 @@ import pytest
 
 from killipose import clean_table
 from killipose.cli import main
-from killipose.kinematics import KINEMATICS, code_correlations, kinematics
+from killipose.kinematics import KINEMATICS, code_correlations, kinematics, swimming
+from killipose.metrics import frame_errors
+from killipose.plots.day import day_figure
+from tests.helpers import LinearStandIn
 
 FPS = 20.0
 
@@ -75,3 +78,52 @@ def test_code_kinematics_writes_a_table_per_model_and_checks_the_rows(tmp_path, 
     latent.iloc[:10].to_parquet(tmp_path / "short.parquet")
     assert main([*args, "--latent", f"pca={tmp_path / 'short.parquet'}"]) == 2
     assert "short.parquet: 10 rows, the cleaned table has 300" in capsys.readouterr().err
+
+
+def test_swimming_is_faster_than_half_a_body_length_per_second():
+    table, *_ = swimmer(n=200)  # body 20 px head to tail
+    clean = clean_table(table, max_jump=1000)
+    speed = pd.Series([np.nan, 9.9, 10.1, 0.0] + [50.0] * (len(clean.frame) - 4))
+    state = swimming(clean, speed)
+    assert np.isnan(state[0])  # unknown speed, unknown state
+    assert list(state[1:4]) == [0.0, 1.0, 0.0]  # 0.5 x 20 px = 10 px/s
+
+
+def test_frame_errors_are_each_frames_mean_keypoint_distance_in_pixels(pose_table):
+    clean = clean_table(pose_table)
+    model = LinearStandIn(1, features=len(clean.features))
+    errors = frame_errors(model, clean, chunk=7)  # chunks that do not divide the frames
+    valid = clean.frame["valid"].to_numpy()
+    X = clean.matrix()
+    rebuilt = clean.to_pixels(model.inverse_transform(model.transform(X))).reshape(len(X), -1, 2)
+    expected = np.linalg.norm(rebuilt - clean.to_pixels(X).reshape(len(X), -1, 2), axis=2)
+    np.testing.assert_allclose(errors[valid], expected.mean(axis=1), rtol=1e-5)
+    assert np.isnan(errors[~valid]).all()
+
+
+def test_day_figure_shows_activity_errors_over_time_and_rest_against_swimming():
+    n = 2400
+    frames = pd.DataFrame(
+        {
+            "time_s": np.arange(n) * 3.5,  # 2.3 h
+            "split": ["train"] * 2160 + ["test"] * 240,
+            "speed": np.tile([0.0, 20.0], n // 2),
+            "swimming": np.tile([0.0, 1.0], n // 2),
+            "error_nonlinear": np.tile([1.0, 3.0], n // 2),
+            "error_pca": np.tile([2.0, 4.0], n // 2),
+        }
+    )
+    fig = day_figure(frames, "fish")
+    activity, errors, states = fig.axes[:3]
+    (share,) = activity.get_lines()
+    np.testing.assert_allclose(share.get_ydata(), 0.5)  # half the frames swim in every span
+    assert errors.get_xlabel() == "time since the first frame (h)"
+    labels = [line.get_label() for line in errors.get_lines()]
+    assert labels == ["PCA", "nonlinear AE"]  # registry order
+    np.testing.assert_allclose(errors.get_lines()[0].get_ydata(), 3.0)  # mean of 2 and 4
+    heights = [bar.get_height() for bar in states.patches]
+    assert heights == [2.0, 4.0, 1.0, 3.0]  # PCA rest, swim; nonlinear rest, swim
+    assert [t.get_text() for t in states.get_xticklabels()] == [
+        "at rest (120 frames)",
+        "swimming (120)",
+    ]

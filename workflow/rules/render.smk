@@ -204,3 +204,37 @@ rule code_kinematics:
     shell:
         "killipose code-kinematics {params.cleandir:q} {output:q} {params.latents} "
         "--title {params.title:q} 2> {log:q}"
+
+
+rule plot_day:
+    """The whole recording: activity and each model's error over time, rest and swimming."""
+    input:
+        table=rules.clean.output.table,
+        models=lambda w: [
+            f"{model_dir(w.dataset, m, w.dim)}/model.pt" for m in models_of(w.dataset)
+        ],
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/figures/day-{{dim}}d.png",
+            caption="../report/day.rst",
+            category="{dataset}",
+            subcategory="6. Over the recording",
+            labels={"figure": "activity and error over time", "latent dim": "{dim}"},
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/plot_day-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/plot_day-{{dim}}d.tsv"
+    wildcard_constraints:
+        dataset=POSE,
+    threads: 1
+    resources:
+        mem_mb=5000,
+        runtime=15,
+    params:
+        cleandir=lambda w, input: os.path.dirname(input.table),
+        models=lambda w, input: name_args("model", models_of(w.dataset), input.models),
+        title=lambda w: f"{w.dataset}: the whole recording, {w.dim}-D codes",
+    shell:
+        "killipose plot-day {params.cleandir:q} {output:q} {params.models} "
+        "--title {params.title:q} 2> {log:q}"
