@@ -99,7 +99,7 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path, frames)
     (command,) = [
         x.split(": ", 1)[1] for x in printed if x.startswith("Shell command: killipose fit")
     ]
-    argv = shlex.split(command.split(" 2> ")[0])
+    argv = shlex.split(command.split(" 2>")[0])  # the fit, without its log
     fresh = tmp_path / "uninterrupted"
     argv[argv.index(MODEL)] = str(fresh)
     subprocess.run(
