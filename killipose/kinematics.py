@@ -22,7 +22,7 @@ KINEMATICS = {
     "heading_cos": "cos of the heading (centre to head)",
     "heading_sin": "sin of the heading",
     "turn_speed": "how fast the heading turns (deg/s, unsigned)",
-    "bend": "bend: head segment's angle to the tail segment (deg, signed)",
+    "bend": "the head segment's angle to the tail segment (deg, signed)",
     "bend_size": "bend, unsigned (deg)",
 }
 

@@ -41,7 +41,9 @@ def day_figure(frames: pd.DataFrame, title: str) -> Figure:
     speed.plot(per_span["speed"].mean(), "s--", color="#999999", ms=3, label="mean speed")
     speed.set_ylabel("mean speed (px/s)")
     lines = activity.get_lines() + speed.get_lines()
-    activity.legend(lines, [line.get_label() for line in lines], fontsize=7, loc="upper left")
+    activity.legend(
+        lines, [line.get_label() for line in lines], fontsize=7, loc="lower left", ncols=2
+    )
     activity.set_title("activity", fontsize=10)
     for model in models:
         errors.plot(
@@ -56,7 +58,7 @@ def day_figure(frames: pd.DataFrame, title: str) -> Figure:
         errors.axvspan(test.min(), test.max(), color="#eeeeee", zorder=0, label="test block")
     errors.set_ylabel("mean keypoint error (px)")
     errors.set_title("each model's error over the recording", fontsize=10)
-    errors.legend(fontsize=7, ncols=2)
+    errors.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     for ax in (activity, errors):
         ax.set_xlabel(f"time since the first frame ({unit})")
     _state_bars(states, frames[frames["split"] == "test"], models)
