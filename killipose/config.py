@@ -31,6 +31,7 @@ DATASET_OVERRIDES = (
     "seeds",
     "clean",
     "animation",
+    "analyses",
     "train",
     "model_params",
 )

@@ -92,3 +92,24 @@ def swimming(clean: CleanTable, speed: pd.Series) -> pd.Series:
     length = np.nanmedian(np.linalg.norm(xy[:, 0] - xy[:, -1], axis=1))
     moving = (speed > SWIM_SPEED * length).astype(float)
     return moving.where(speed.notna())
+
+
+def code_map(
+    latent: pd.DataFrame, moves: pd.DataFrame, time_s: pd.Series, samples: int, seed: int
+) -> pd.DataFrame:
+    """A 2-D t-SNE map of the codes of ``samples`` frames drawn at random (``seed``) from
+    those with a code and a speed, with each frame's speed and hour of the day (from its
+    timestamp, read as UTC: a table whose time starts at 0 gives the hours since then)."""
+    from sklearn.manifold import TSNE
+
+    zs = [c for c in latent.columns if c.startswith("z")]
+    known = np.flatnonzero(latent[zs].notna().all(axis=1).to_numpy() & moves["speed"].notna())
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(known, size=min(samples, len(known)), replace=False))
+    codes = latent[zs].to_numpy(np.float64)[rows]
+    perplexity = min(30.0, (len(rows) - 1) / 3)
+    xy = TSNE(2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(codes)
+    hour = (time_s.to_numpy()[rows] % 86_400) / 3600
+    return pd.DataFrame(
+        {"x": xy[:, 0], "y": xy[:, 1], "speed": moves["speed"].to_numpy()[rows], "hour": hour}
+    )

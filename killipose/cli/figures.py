@@ -63,6 +63,10 @@ EXAMPLES = {
         "killipose plot-day results/fish/clean results/fish/figures/day-4d.png "
         "--model pca=results/fish/models/pca-4d/model.pt"
     ),
+    "code-map": (
+        "killipose code-map results/fish/clean out.png --latent "
+        "pca=results/fish/models/pca-4d/latent.parquet --samples 5000 --seed 0"
+    ),
     "plot-training": (
         "killipose plot-training results/fish/figures/training-4d.png "
         "results/fish/models/*-4d/metrics.json results/fish/models/*-4d/seed-*/metrics.json"
@@ -136,12 +140,10 @@ def cmd_code_kinematics(args) -> None:
 
     clean = prepared(args.cleandir, "pose")
     moves = kinematics(clean)
-    correlations = {}
-    for name, path in model_pairs(args.latent):
-        latent = pd.read_parquet(path)
-        if len(latent) != len(moves):
-            raise InputError(f"{path}: {len(latent)} rows, the cleaned table has {len(moves)}")
-        correlations[name] = code_correlations(latent, moves)
+    correlations = {
+        name: code_correlations(latent, moves)
+        for name, latent in _latents(args.latent, len(moves)).items()
+    }
     write_code_kinematics(correlations, KINEMATICS, args.out, args.title)
 
 
@@ -171,6 +173,30 @@ def cmd_plot_day(args) -> None:
     for name, path in model_pairs(args.model):
         frames[f"error_{name}"] = frame_errors(load_model(path), clean)
     plot_day(frames, args.out, args.title)
+
+
+def _latents(items: list[str], rows: int) -> dict[str, pd.DataFrame]:
+    """The ``--latent NAME=PATH`` tables, each checked to have a row per cleaned row."""
+    latents = {}
+    for name, path in model_pairs(items):
+        latents[name] = pd.read_parquet(path)
+        if len(latents[name]) != rows:
+            raise InputError(f"{path}: {len(latents[name])} rows, the cleaned table has {rows}")
+    return latents
+
+
+def cmd_code_map(args) -> None:
+    """A t-SNE map of each model's codes, coloured by speed and by the hour of the day."""
+    from killipose.kinematics import code_map, kinematics
+    from killipose.plots.latents import plot_code_map
+
+    clean = prepared(args.cleandir, "pose")
+    moves = kinematics(clean)
+    maps = {
+        name: code_map(latent, moves, clean.frame["time_s"], args.samples, args.seed)
+        for name, latent in _latents(args.latent, len(moves)).items()
+    }
+    plot_code_map(maps, args.out, args.title)
 
 
 def cmd_plot_training(args) -> None:
@@ -306,6 +332,11 @@ def register(add) -> None:
 
     p = add(cmd_plot_day, paths=("cleandir", "out"), title="Over the recording")
     add_named_paths(p, "model")
+
+    p = add(cmd_code_map, paths=("cleandir", "out"), title="Map of the codes")
+    add_named_paths(p, "latent")
+    p.add_argument("--samples", type=int, required=True, help="frames drawn for the map")
+    p.add_argument("--seed", type=int, required=True, help="of the draw and of t-SNE")
 
     p = add(cmd_plot_training, paths=("out",), title="Training curves")
     p.add_argument("metrics", nargs="+", type=Path, help="metrics.json of each fit")

@@ -147,9 +147,10 @@ class DigitsKind(DatasetKind):
         out = [
             f"{root}/metrics.html",
             f"{root}/figures/error-vs-dim.png",
-            f"{root}/figures/training.png",
             f"{root}/figures/reconstructions.png",
         ]
+        if "training" in ds["analyses"]:
+            out.append(f"{root}/figures/training.png")
         if 2 in ds["latent_dims"]:
             out += [f"{root}/figures/encoder-map-2d.png", f"{root}/figures/decoder-grid-2d.png"]
         if "vae" in ds["models"]:

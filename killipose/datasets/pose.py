@@ -38,25 +38,24 @@ class PoseKind(DatasetKind):
 
     def outputs(self, ds: dict, root: str) -> list[str]:
         out = [f"{root}/clean/summary.html", f"{root}/figures/qc-missing.png"]
-        out.append(f"{root}/figures/room.png")
+        more = ds["analyses"]
+        if "room" in more:
+            out.append(f"{root}/figures/room.png")
         for dim in ds["latent_dims"]:
             out += [
                 f"{root}/figures/comparison-{dim}d.png",
-                f"{root}/figures/training-{dim}d.png",
                 f"{root}/metrics-{dim}d.html",
                 f"{root}/animations/reconstruction-{dim}d.mp4",
                 f"{root}/animations/reconstruction-{dim}d.html",
                 f"{root}/figures/latents-{dim}d.png",
             ]
             out += [f"{root}/figures/latents-{m}-{dim}d.png" for m in ds["models"]]
-            out += [f"{root}/figures/traversal-{m}-{dim}d.png" for m in ds["models"]]
-            out.append(f"{root}/code-kinematics-{dim}d.html")
-            out.append(f"{root}/figures/day-{dim}d.png")
             if "vae" in ds["models"]:
                 out += [
                     f"{root}/animations/vae-walk-{dim}d.mp4",
                     f"{root}/animations/vae-walk-{dim}d.html",
                 ]
+            out += [f"{root}/{f}" for f in _analyses(more, ds["models"], dim)]
         return out
 
     def plot_comparison(self, metrics: list[dict], path: Path, title: str) -> None:
@@ -121,6 +120,18 @@ def check_latent_dims(name: str, ds: dict, config: dict, keypoints: list, source
             f"config: {key}: {too_big[0]} must be below the number of features of dataset "
             f"{name!r} ({features}: x and y of {len(keypoints)} keypoints{source})"
         )
+
+
+def _analyses(chosen: list[str], models: list[str], dim: int) -> list[str]:
+    """The files of the ``analyses`` chosen, at one latent dimension, under the dataset."""
+    files = {
+        "training": [f"figures/training-{dim}d.png"],
+        "traversal": [f"figures/traversal-{m}-{dim}d.png" for m in models],
+        "code_kinematics": [f"code-kinematics-{dim}d.html"],
+        "code_map": [f"figures/code-map-{dim}d.png"],
+        "day": [f"figures/day-{dim}d.png"],
+    }
+    return [f for name in chosen for f in files.get(name, [])]
 
 
 def _data_sentence(report: dict) -> str:

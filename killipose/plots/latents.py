@@ -143,3 +143,35 @@ def plot_traversal(
 ) -> None:
     """:func:`traversal_figure`, written as PNG at ``path``."""
     save_figure(traversal_figure(poses, offsets, keypoints, title), path)
+
+
+@style()
+def code_map_figure(maps: dict[str, pd.DataFrame], title: str) -> Figure:
+    """One row per model: its t-SNE map of the codes (from
+    :func:`killipose.kinematics.code_map`), coloured by speed (left; the top 1% share the
+    top colour) and by the hour of the day (right, a colour wheel: 23 h is beside 0 h)."""
+    fig = Figure(figsize=(7.6, 3.3 * len(maps)), layout="constrained")
+    axes = fig.subplots(len(maps), 2, squeeze=False)
+    for (name, frame), (by_speed, by_hour) in zip(maps.items(), axes, strict=True):
+        top = np.nanpercentile(frame["speed"], 99)
+        fast = by_speed.scatter(
+            frame["x"], frame["y"], c=frame["speed"], s=2, cmap="viridis", vmin=0, vmax=top
+        )
+        hours = by_hour.scatter(
+            frame["x"], frame["y"], c=frame["hour"], s=2, cmap="twilight", vmin=0, vmax=24
+        )
+        fig.colorbar(fast, ax=by_speed, label="speed (px/s)")
+        fig.colorbar(hours, ax=by_hour, label="hour of the day", ticks=range(0, 25, 6))
+        by_speed.set_ylabel(model_label(name))
+        for ax in (by_speed, by_hour):
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0, 0].set_title("coloured by speed")
+    axes[0, 1].set_title("coloured by hour of the day")
+    fig.suptitle(f"{title} (t-SNE of {len(next(iter(maps.values()))):,} frames)")
+    return fig
+
+
+def plot_code_map(maps: dict[str, pd.DataFrame], path: str | os.PathLike, title: str) -> None:
+    """:func:`code_map_figure`, written as PNG at ``path``."""
+    save_figure(code_map_figure(maps, title), path)

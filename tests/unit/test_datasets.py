@@ -100,7 +100,21 @@ def test_each_kind_lists_its_outputs():
     validate_config(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
     fish = POSE.outputs(dataset_settings(config, "fish"), "r/fish")
     assert "r/fish/figures/latents-vae-4d.png" in fish and "r/fish/figures/qc-missing.png" in fish
-    assert "r/fish/animations/vae-walk-4d.mp4" in fish and len(fish) == 11
+    assert "r/fish/animations/vae-walk-4d.mp4" in fish
+    analyses = {
+        "r/fish/figures/room.png",
+        "r/fish/figures/training-4d.png",
+        "r/fish/figures/traversal-pca-4d.png",
+        "r/fish/figures/traversal-vae-4d.png",
+        "r/fish/code-kinematics-4d.html",
+        "r/fish/figures/code-map-4d.png",
+        "r/fish/figures/day-4d.png",
+    }
+    assert analyses <= set(fish) and len(fish) == 11 + len(analyses)
+    # the analyses are the config's choice, per dataset too
+    config["datasets"]["fish"]["analyses"] = ["day"]
+    fewer = POSE.outputs(dataset_settings(config, "fish"), "r/fish")
+    assert set(fish) - set(fewer) == analyses - {"r/fish/figures/day-4d.png"}
     ds = dataset_settings(config, "digits")
     digits = DIGITS.outputs(ds, "r/d")
     assert (

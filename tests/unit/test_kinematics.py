@@ -6,9 +6,16 @@ import pytest
 
 from killipose import clean_table
 from killipose.cli import main
-from killipose.kinematics import KINEMATICS, code_correlations, kinematics, swimming
+from killipose.kinematics import (
+    KINEMATICS,
+    code_correlations,
+    code_map,
+    kinematics,
+    swimming,
+)
 from killipose.metrics import frame_errors
 from killipose.plots.day import day_figure
+from killipose.plots.latents import code_map_figure
 from tests.helpers import LinearStandIn
 
 FPS = 20.0
@@ -127,3 +134,30 @@ def test_day_figure_shows_activity_errors_over_time_and_rest_against_swimming():
         "at rest (120 frames)",
         "swimming (120)",
     ]
+
+
+def test_code_map_draws_frames_with_a_seed_and_keeps_their_speed_and_hour():
+    n = 400
+    moves = pd.DataFrame({"speed": np.r_[np.nan, np.arange(1.0, n)]})
+    latent = pd.DataFrame({"z1": np.sin(np.arange(n)), "z2": np.cos(np.arange(n))})
+    latent.loc[3, "z1"] = np.nan  # no code: never drawn
+    time_s = pd.Series(86_400 * 3 + 3600 * 5.5 + np.arange(n))  # 05:30 on the third day
+    a = code_map(latent, moves, time_s, samples=50, seed=1)
+    b = code_map(latent, moves, time_s, samples=50, seed=1)
+    pd.testing.assert_frame_equal(a, b)  # the same draw and the same map
+    assert len(a) == 50 and list(a.columns) == ["x", "y", "speed", "hour"]
+    rows = a["speed"].astype(int).to_numpy()  # speed = row number here
+    assert not {0, 3} & set(rows) and (np.diff(rows) > 0).all()
+    np.testing.assert_allclose(a["hour"], 5.5 + rows / 3600)
+    assert not a["speed"].equals(code_map(latent, moves, time_s, 50, seed=2)["speed"])
+    assert len(code_map(latent, moves, time_s, samples=10_000, seed=1)) == n - 2
+
+
+def test_code_map_figure_has_a_row_per_model_coloured_by_speed_and_hour():
+    frame = pd.DataFrame({"x": [0.0, 1], "y": [1.0, 0], "speed": [2.0, 5], "hour": [1.0, 23]})
+    fig = code_map_figure({"pca": frame, "nonlinear": frame}, "fish")
+    maps = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(maps) == 4
+    assert [ax.get_ylabel() for ax in maps[::2]] == ["PCA", "nonlinear AE"]
+    np.testing.assert_allclose(maps[1].collections[0].get_array(), [1, 23])
+    assert maps[1].collections[0].get_clim() == (0, 24)

@@ -51,6 +51,7 @@ SMALL = {
     "model_params": {"linear": {"lr": 0.03, "min_steps": 300}},
     "animation": {"start": 0, "frames": 40},
     "seeds": 1,
+    "analyses": [],  # the report's analyses run in test_workflow; here, the cluster
 }
 
 

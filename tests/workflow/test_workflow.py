@@ -118,6 +118,7 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
             "vae": {"hidden": [16, 16]},
         },
         run=["mouse_csv", "mouse_pq"],
+        analyses=[],  # the default fish's test draws them
         datasets={
             # The table's reading is what this dataset tests (quick fits), and two seeds:
             # the second seed's fit gets its own folder and joins the table; PCA, which
@@ -257,6 +258,7 @@ def test_a_real_tracker_file_runs_through_the_workflow_to_the_report(tmp_path):
         models=["pca", "nonlinear"],
         train=SMALL["train"] | {"epochs": 5, "patience": 5},
         model_params={"nonlinear": {"hidden": [16, 16]}},
+        analyses=["traversal"],  # on a real recording; the others on the default fish
     )
     (cwd / "mouse.yaml").write_text(yaml.safe_dump(config))
     (cwd / "short.yaml").write_text(yaml.safe_dump(short))

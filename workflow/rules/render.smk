@@ -238,3 +238,46 @@ rule plot_day:
     shell:
         "killipose plot-day {params.cleandir:q} {output:q} {params.models} "
         "--title {params.title:q} 2> {log:q}"
+
+
+rule code_map:
+    """A t-SNE map of each model's codes, coloured by speed and by the hour of the day."""
+    input:
+        table=rules.clean.output.table,
+        latents=lambda w: [
+            f"{model_dir(w.dataset, m, w.dim)}/latent.parquet"
+            for m in models_of(w.dataset)
+        ],
+    output:
+        report(
+            f"{RESULTS}/{{dataset}}/figures/code-map-{{dim}}d.png",
+            caption="../report/code_map.rst",
+            category="{dataset}",
+            subcategory="5. What each code means",
+            labels={
+                "figure": "map of the codes",
+                "model": "all",
+                "latent dim": "{dim}",
+            },
+        ),
+    log:
+        f"{RESULTS}/logs/{{dataset}}/code_map-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/code_map-{{dim}}d.tsv"
+    wildcard_constraints:
+        dataset=POSE,
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    params:
+        cleandir=lambda w, input: os.path.dirname(input.table),
+        latents=lambda w, input: name_args(
+            "latent", models_of(w.dataset), input.latents
+        ),
+        samples=config["code_map_samples"],
+        seed=config["seed"],
+        title=lambda w: f"{w.dataset}: map of the {w.dim}-D codes",
+    shell:
+        "killipose code-map {params.cleandir:q} {output:q} {params.latents} "
+        "--samples {params.samples} --seed {params.seed} --title {params.title:q} 2> {log:q}"
