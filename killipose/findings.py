@@ -9,6 +9,7 @@ and says what each model's numbers are relative to PCA's.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -37,26 +38,44 @@ def ordered(metrics: list[dict]) -> list[dict]:
     return sorted(metrics, key=lambda m: model_rank(m["model"]))
 
 
-def ratio(m: dict, pca: dict) -> str:
-    """``m``'s test error ÷ PCA's, with the spread over seeds where there are several."""
-    seeds = m.get("test_mse_seeds", [m["test_mse"]])
-    text = f"{m['test_mse'] / pca['test_mse']:.3f}"
-    if len(seeds) > 1:
-        sd = math.sqrt(sum((s - m["test_mse"]) ** 2 for s in seeds) / (len(seeds) - 1))
-        text += f" ± {sd / pca['test_mse']:.3f}"
-    return text
+def by_dimension(metrics: list[dict]) -> Iterator[tuple[int, dict, list[dict]]]:
+    """For each latent dimension PCA was fitted at: the dimension, PCA's fit, and the
+    other fits at it in the registry's order (``metrics`` seeds averaged)."""
+    for dim in sorted({m["latent_dim"] for m in metrics}):
+        fits = ordered([m for m in metrics if m["latent_dim"] == dim])
+        pca = next((m for m in fits if m["model"] == "pca"), None)
+        if pca is not None:
+            yield dim, pca, [m for m in fits if m is not pca]
+
+
+def ratios(others: list[dict], pca: dict) -> str:
+    """Each model's test error ÷ PCA's, with the spread over seeds where there are
+    several (``test_mse_sd`` of :func:`killipose.metrics.mean_over_seeds`)."""
+    texts = []
+    for m in others:
+        text = f"{label(m['model'])} {m['test_mse'] / pca['test_mse']:.3f}"
+        sd = m.get("test_mse_sd", math.nan)
+        if not math.isnan(sd):
+            text += f" ± {sd / pca['test_mse']:.3f}"
+        texts.append(text)
+    return ", ".join(texts)
+
+
+def seed_count(metrics: list[dict]) -> int:
+    """The most seeds any of ``metrics`` (seeds averaged) is the mean of."""
+    return max((len(m["seed"]) if isinstance(m["seed"], list) else 1 for m in metrics), default=1)
 
 
 def seeds_phrase(metrics: list[dict]) -> str:
     """How many seeds the autoencoders' numbers are the mean of."""
-    counts = {len(m.get("seed", [0])) if isinstance(m.get("seed"), list) else 1 for m in metrics}
-    counts.discard(0)
-    n = max(counts, default=1)
+    n = seed_count(metrics)
     return "one seed each, so no spread" if n == 1 else f"mean ± sd over {n} seeds"
 
 
-def linear_verdict(linear: dict | None, pca: dict) -> str | None:
-    """Whether the linear AE reached PCA's error, as a sentence; ``None`` without one."""
+def linear_verdict(others: list[dict], pca: dict) -> str | None:
+    """Whether the linear AE among ``others`` reached PCA's error, as a sentence;
+    ``None`` without one."""
+    linear = next((m for m in others if m["model"] == "linear"), None)
     if linear is None:
         return None
     r = linear["test_mse"] / pca["test_mse"]

@@ -14,7 +14,7 @@ import pandas as pd
 from killipose.datasets.base import DatasetKind
 from killipose.errors import InputError
 from killipose.files import read_prepared, write_prepared
-from killipose.findings import label, linear_verdict, ordered, ratio, seeds_phrase
+from killipose.findings import by_dimension, label, linear_verdict, ratios, seeds_phrase
 from killipose.metrics import reconstruction_metrics
 from killipose.mnist import MNIST
 from killipose.split import SPLITS
@@ -174,17 +174,11 @@ class DigitsKind(DatasetKind):
         ]
         bullets = []
         unsupervised = [m for m in metrics if "test_accuracy" not in m]
-        for dim in sorted({m["latent_dim"] for m in unsupervised}):
-            fits = ordered([m for m in unsupervised if m["latent_dim"] == dim])
-            pca = next((m for m in fits if m["model"] == "pca"), None)
-            if pca is None:
-                continue
-            others = [m for m in fits if m is not pca]
-            best = min(fits, key=lambda m: m["test_mse"])
-            ratios = ", ".join(f"{label(m['model'])} {ratio(m, pca)}" for m in others)
-            text = f"At **{dim}-D**, test error ÷ PCA's: {ratios}; best: {label(best['model'])}."
-            linear = next((m for m in fits if m["model"] == "linear"), None)
-            bullets += [text] + [v for v in [linear_verdict(linear, pca)] if v]
+        for dim, pca, others in by_dimension(unsupervised):
+            best = min([pca, *others], key=lambda m: m["test_mse"])
+            text = f"At **{dim}-D**, test error ÷ PCA's: {ratios(others, pca)}; "
+            bullets += [text + f"best: {label(best['model'])}."]
+            bullets += [v for v in [linear_verdict(others, pca)] if v]
         paragraphs.append("\n".join(f"* {b}" for b in bullets))
         if report["source"].startswith("fallback"):
             caveat = (

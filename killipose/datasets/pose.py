@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 from killipose.cleaning.table import CleanTable, load_clean
 from killipose.datasets.base import DatasetKind
 from killipose.errors import InputError
-from killipose.findings import MATCH, label, linear_verdict, ordered, ratio, seeds_phrase
+from killipose.findings import (
+    MATCH,
+    by_dimension,
+    label,
+    linear_verdict,
+    ratios,
+    seed_count,
+    seeds_phrase,
+)
 from killipose.io import keypoints_in
 from killipose.metrics import pose_metrics
 
@@ -65,20 +73,15 @@ class PoseKind(DatasetKind):
 
     def findings(self, report: dict, metrics: list[dict]) -> list[str]:
         paragraphs = [_data_sentence(report)]
-        for dim in sorted({m["latent_dim"] for m in metrics}):
-            fits = ordered([m for m in metrics if m["latent_dim"] == dim])
-            pca = next((m for m in fits if m["model"] == "pca"), None)
-            if pca is None:
-                continue
-            others = [m for m in fits if m is not pca]
-            ratios = ", ".join(f"{label(m['model'])} {ratio(m, pca)}" for m in others)
-            px = ", ".join(f"{label(m['model'])} {m['test_rmse_px']:.3f} px" for m in fits)
+        for dim, pca, others in by_dimension(metrics):
+            px = ", ".join(
+                f"{label(m['model'])} {m['test_rmse_px']:.3f} px" for m in [pca, *others]
+            )
             bullets = [
-                f"At **{dim}-D**, test error ÷ PCA's ({seeds_phrase(others)}): {ratios}. "
-                f"Test RMSE: {px}."
+                f"At **{dim}-D**, test error ÷ PCA's ({seeds_phrase(others)}): "
+                f"{ratios(others, pca)}. Test RMSE: {px}."
             ]
-            linear = next((m for m in fits if m["model"] == "linear"), None)
-            bullets += [b for b in (linear_verdict(linear, pca), _gain(others, pca, dim)) if b]
+            bullets += [b for b in (linear_verdict(others, pca), _gain(others, pca, dim)) if b]
             paragraphs.append("\n".join(f"* {b}" for b in bullets))
         paragraphs.append(f"**Main caveat**: {_caveat(report, metrics)}")
         return paragraphs
@@ -195,7 +198,7 @@ def _caveat(report: dict, metrics: list[dict]) -> str:
             "the design works where its assumption holds, not that it holds for a real "
             "recording: check it on one."
         )
-    if seeds_phrase(metrics).startswith("one"):
+    if seed_count(metrics) == 1:
         return (
             "each autoencoder was fitted with one seed: differences of a few percent may "
             "be the seed's (set ``seeds: 3`` for the spread)."
