@@ -166,13 +166,17 @@ def landing_page(before: str) -> str:
     return os.path.abspath(FINDINGS) if os.path.exists(FINDINGS) else before
 
 
+def fit_metrics(config: dict, dataset: str) -> list[str]:
+    """metrics.json of every fit its kind makes of ``dataset``, every seed."""
+    ds = dataset_settings(config, dataset)
+    fits = kind(ds["kind"]).fits(ds)
+    return [f for model, dim in fits for f in seed_metrics(config, dataset, [model], [dim])]
+
+
 def findings_inputs(config: dict) -> list[str]:
     """The files the findings are read from: each dataset's prepared-data report, then the
     metrics of every fit, every seed (datasets in ``run`` order)."""
     files = []
     for name in config["run"]:
-        ds = dataset_settings(config, name)
-        files.append(f"{RESULTS}/{name}/clean/report.json")
-        for model, dim in kind(ds["kind"]).fits(ds):
-            files += seed_metrics(config, name, [model], [dim])
+        files += [f"{RESULTS}/{name}/clean/report.json", *fit_metrics(config, name)]
     return files

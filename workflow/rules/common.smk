@@ -85,9 +85,8 @@ def mnist_fits(dataset):
     return DIGITS.fits(settings(dataset))
 
 
-def mnist_metrics_files(dataset):
-    """metrics.json of every fit of an MNIST dataset, every seed."""
-    return [f for m, d in mnist_fits(dataset) for f in seed_metrics(dataset, [m], [d])]
+def fit_metrics(dataset):
+    return jobs.fit_metrics(config, dataset)
 
 
 def all_outputs():

@@ -137,8 +137,8 @@ rule training_curves:
 
 use rule training_curves as mnist_training_curves with:
     input:
-        metrics=lambda w: mnist_metrics_files(w.dataset),
-        histories=lambda w: jobs.histories(mnist_metrics_files(w.dataset)),
+        metrics=lambda w: fit_metrics(w.dataset),
+        histories=lambda w: jobs.histories(fit_metrics(w.dataset)),
     output:
         report(
             f"{RESULTS}/{{dataset}}/figures/training.png",
@@ -159,9 +159,7 @@ rule plot_room:
     """How much room there is: PCA's error at every code size 1-8, its scree, the fits."""
     input:
         table=rules.clean.output.table,
-        metrics=lambda w: seed_metrics(
-            w.dataset, models_of(w.dataset), settings(w.dataset)["latent_dims"]
-        ),
+        metrics=lambda w: fit_metrics(w.dataset),
     output:
         report(
             f"{RESULTS}/{{dataset}}/figures/room.png",

@@ -25,11 +25,7 @@ rule prepare_mnist:
 rule mnist_metrics:
     """Every model at every dimension: the metrics table and test error against dimension."""
     input:
-        lambda w: [
-            metrics
-            for m, d in mnist_fits(w.dataset)
-            for metrics in seed_metrics(w.dataset, [m], [d])
-        ],
+        lambda w: fit_metrics(w.dataset),
     output:
         figure=report(
             f"{RESULTS}/{{dataset}}/figures/error-vs-dim.png",
