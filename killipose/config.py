@@ -177,9 +177,9 @@ def dataset_settings(config: dict, name: str) -> dict:
 
     ``models`` are in the registry's order (PCA, linear, nonlinear, then the others).
     Adds ``seed_list`` (the seeds of each model's fits: ``seed``, ``seed + 1``, ... ``seeds``
-    of them), ``keypoints_arg``, ``fps_arg``, ``animation_fps_arg``, ``read_args`` (format and
-    individual) and ``clean_args`` (confidence and frame): the values as the ``killipose``
-    command line takes them.
+    of them), ``keypoints_arg``, ``fps_arg``, ``animation_fps_arg``, ``window_start_arg``,
+    ``read_args`` (format and individual) and ``clean_args`` (confidence and frame): the
+    values as the ``killipose`` command line takes them.
     """
     ds = dict(config["datasets"][name])
     for key in DATASET_OVERRIDES:
@@ -205,6 +205,8 @@ def dataset_settings(config: dict, name: str) -> dict:
     ds["clean_args"] = shlex.join(options)
     fps = ds["animation"].get("fps")
     ds["animation_fps_arg"] = f"--fps {fps}" if fps else ""
+    start = ds["animation"].get("start")
+    ds["window_start_arg"] = f"--start {start}" if start is not None else ""
     return ds
 
 

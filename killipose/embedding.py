@@ -76,3 +76,21 @@ def traversal_pixels(
         codes[i, :, i] += offsets * sd[i]
     decoded = model.inverse_transform(codes.reshape(k * steps, k).astype(np.float32))
     return clean.to_pixels(decoded).reshape(k, steps, -1, 2), offsets
+
+
+def arena_outline(clean: CleanTable, max_frames: int = 200_000) -> np.ndarray | None:
+    """Where the animal went in the whole recording: the convex hull of its keypoints in
+    the arena, ``(corners, 2)`` pixels in order; the arena's outline as far as the
+    data show it. From every k-th valid frame, at most ``max_frames`` of them; None with
+    fewer than three distinct points."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    valid = np.flatnonzero(clean.frame["valid"].to_numpy())
+    rows = valid[:: max(1, -(-len(valid) // max_frames))]
+    points = clean.to_arena(original_pixels(clean, rows), rows).reshape(-1, 2)
+    points = points[np.isfinite(points).all(axis=1)]
+    try:
+        hull = ConvexHull(points)
+    except (QhullError, ValueError):  # too few points, or all on a line
+        return None
+    return points[hull.vertices]

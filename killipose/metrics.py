@@ -126,3 +126,43 @@ def frame_errors(model: LatentModel, clean: CleanTable, chunk: int = 200_000) ->
     out = np.full(len(valid), np.nan)
     out[valid] = np.concatenate(errors) if errors else []
     return out
+
+
+def contrast_window(errors: np.ndarray, allowed: np.ndarray, length: int) -> int:
+    """The first row of the ``length`` consecutive rows where the models differ most.
+
+    Parameters
+    ----------
+    errors
+        ``(models, rows)`` per-frame errors (NaN where a frame has none).
+    allowed
+        ``(rows,)`` bool: the rows a window may hold (the test block's).
+    length
+        Rows in the window.
+
+    Returns
+    -------
+    The start of the all-``allowed`` window whose mean contrast is largest: the contrast
+    of a frame is its largest error less its smallest across models (with one model, its
+    error), zero where an error is NaN. Where no ``length`` allowed rows follow each
+    other, the first allowed row, moved back so the window ends at the last row.
+    """
+    errors = np.atleast_2d(np.asarray(errors, dtype=np.float64))
+    allowed = np.asarray(allowed, dtype=bool)
+    n = allowed.size
+    finite = np.isfinite(errors).all(axis=0)
+    contrast = errors[0] if len(errors) == 1 else errors.max(axis=0) - errors.min(axis=0)
+    contrast = np.where(finite & allowed, contrast, 0.0)
+    if length > n or not allowed.any():
+        return 0
+    sums = _window_sums(contrast, length)  # sums[s]: of rows s .. s + length - 1
+    barred = _window_sums(~allowed, length)
+    if not (barred == 0).any():
+        return max(0, min(int(np.argmax(allowed)), n - length))
+    return int(np.argmax(np.where(barred == 0, sums, -np.inf)))
+
+
+def _window_sums(values: np.ndarray, length: int) -> np.ndarray:
+    """Sums of every ``length`` consecutive entries of ``values`` (``n - length + 1``)."""
+    total = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    return total[length:] - total[:-length]

@@ -321,8 +321,11 @@ MAX_EMBEDDED_VIDEO_BYTES = 1_100_000
 _SMALLER = ((28, 1.0), (32, 1.0), (32, 0.75), (36, 0.75), (36, 0.5), (40, 0.5))
 
 
-def write_video_page(video: str | os.PathLike, path: str | os.PathLike, title: str) -> None:
-    """An HTML page that plays ``video`` (MP4) in place, the file embedded.
+def write_video_page(
+    video: str | os.PathLike, path: str | os.PathLike, title: str, about: str = ""
+) -> None:
+    """An HTML page that plays ``video`` (MP4) in place, the file embedded, with the
+    paragraph ``about`` above it (which frames these are and why), if given.
 
     A video too large for a report page is re-encoded smaller (higher crf, then fewer
     pixels) with the ffmpeg binary of imageio-ffmpeg; the page then says so and names the
@@ -366,8 +369,9 @@ def write_video_page(video: str | os.PathLike, path: str | os.PathLike, title: s
                 f"full quality: <code>{html.escape(str(video))}</code></p>"
             )
     encoded = base64.b64encode(data).decode("ascii")
+    about = f"<p>{html.escape(about)}</p>" if about else ""
     body = (
-        f"{note}<video controls loop autoplay muted style='max-width:100%'>"
+        f"{about}{note}<video controls loop autoplay muted style='max-width:100%'>"
         f"<source type='video/mp4' src='data:video/mp4;base64,{encoded}'></video>"
     )
     _write(_page(title, body), path)

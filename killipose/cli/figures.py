@@ -17,7 +17,7 @@ from killipose.cli.inputs import (
     model_pairs,
     model_paths,
     prepared,
-    window,
+    window_rows,
 )
 from killipose.datasets import kind
 from killipose.datasets.base import read_kind
@@ -105,7 +105,7 @@ def cmd_plot_latents(args) -> None:
     latents = {}
     for name, path in model_paths(args.latent).items():
         frame = pd.read_parquet(path)
-        latents[name] = frame.iloc[window(args.start, args.frames, len(frame))]
+        latents[name] = frame.iloc[window_rows(args, len(frame))]
     if len(latents) == 1:
         name, frame = next(iter(latents.items()))
         plot_latent_trajectory(frame, args.out, f"{args.title} — {MODEL_LABELS.get(name, name)}")

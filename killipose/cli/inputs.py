@@ -7,6 +7,7 @@ from pathlib import Path
 
 from killipose.datasets import load_prepared
 from killipose.errors import InputError
+from killipose.files import read_json
 from killipose.generation import require_vae
 
 
@@ -26,6 +27,7 @@ def model_paths(items: list[str]) -> dict[str, Path]:
 
 
 def window(start: int, frames: int, total: int) -> slice:
+    """Rows ``start`` to ``start + frames`` of a table of ``total`` rows, cut at its end."""
     if start < 0 or frames <= 0:
         raise InputError(
             f"animation window must have start >= 0 and frames > 0, got {start}, {frames}"
@@ -70,6 +72,26 @@ def add_named_paths(p: argparse.ArgumentParser, flag: str, required: bool = True
 
 
 def add_window(p: argparse.ArgumentParser) -> None:
-    """``--start`` and ``--frames``: the rows of the cleaned table shown."""
-    p.add_argument("--start", type=int, required=True, help="first row")
-    p.add_argument("--frames", type=int, required=True, help="how many rows")
+    """``--window FILE`` (from ``choose-window``), or ``--start`` and ``--frames``: the rows
+    of the cleaned table shown (see :func:`window_rows`)."""
+    p.add_argument("--window", type=Path, help="a window file written by choose-window")
+    p.add_argument("--start", type=int, help="first row (without --window)")
+    p.add_argument("--frames", type=int, help="how many rows (without --window)")
+
+
+def window_rows(args, total: int) -> slice:
+    """The rows :func:`add_window`'s arguments name in a table of ``total`` rows."""
+    if args.window is not None:
+        if args.start is not None or args.frames is not None:
+            raise InputError("give --window or --start and --frames, not both")
+        chosen = read_json(args.window)
+        try:
+            start, frames = int(chosen["start"]), int(chosen["frames"])
+        except (KeyError, TypeError, ValueError):
+            raise InputError(
+                f"{args.window}: not a window file (no integer 'start' and 'frames')"
+            ) from None
+        return window(start, frames, total)
+    if args.start is None or args.frames is None:
+        raise InputError("give the rows shown: --window FILE, or --start and --frames")
+    return window(args.start, args.frames, total)

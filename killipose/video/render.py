@@ -12,7 +12,13 @@ from killipose.errors import InputError
 from killipose.plots import style
 from killipose.video.counter import CounterLabels
 from killipose.video.encode import write_h264
-from killipose.video.geometry import TRAIL_FRAMES, view_limits, zoom_view
+from killipose.video.geometry import (
+    TRAIL_FRAMES,
+    body_centres,
+    frame_distances,
+    view_limits,
+    zoom_view,
+)
 from killipose.video.scene import Scene
 
 
@@ -26,6 +32,10 @@ def render_reconstruction(
     fps: float = 20.0,
     title: str = "",
     progress: bool = False,
+    colours: dict[str, str] | None = None,
+    magnify: float = 5.0,
+    arena: np.ndarray | None = None,
+    arena_reference: np.ndarray | None = None,
 ) -> Path:
     """Render the poses of several panels side by side into an H.264 MP4.
 
@@ -53,12 +63,24 @@ def render_reconstruction(
         Text at the top left of every frame; nothing if empty.
     progress
         Show a tqdm progress bar (on stderr).
+    colours
+        Panel title -> colour of each model; by default matplotlib's colour cycle.
+    magnify
+        How many times larger the overlay panel draws each model's offsets from the
+        reference, so that an error of a pixel shows (1: true to scale).
+    arena
+        ``(m, 2)`` pixels: the outline of the arena, drawn in the arena panel; None for
+        none.
+    arena_reference
+        ``(frames, keypoints, 2)``: the reference in the arena panel's pixels, where
+        the panels' are not the arena's (postures in the body frame); by default the
+        reference itself.
 
     Returns
     -------
     The path of the video: H.264 in yuv420p (plays in browsers) at ``fps``, one frame per
-    input frame, ``320 * len(panels)`` pixels wide and 672 (one panel) to 768 (four or
-    more) high, two rows of panels; both multiples of 16, so ffmpeg does not rescale.
+    input frame, 320 pixels wide per panel (at least three with models) and 672 (one
+    panel) to 768 high, two rows; both multiples of 16, so ffmpeg does not rescale.
 
     Raises
     ------
@@ -69,11 +91,15 @@ def render_reconstruction(
 
     Notes
     -----
-    Top row: all panels share one square view, fixed for the whole video, holding every
-    finite point of every panel and frame with a margin. A window in which the animal
-    crosses the whole arena therefore shows a small skeleton.
+    Top row, first: the reference in the arena, a square view fixed for the whole video
+    holding the arena's outline and every finite point of the reference with a margin,
+    with the path of its body centre over the window drawn faintly. Then, with models: the
+    overlay, every model on the reference in the zoomed view, each model's offsets from
+    the reference ``magnify`` times their size; and the error strip, each model's
+    per-frame error (the mean over keypoints of the distance to the reference, in pixels)
+    over the window, with a cursor at the current frame.
 
-    Bottom row: the same panels zoomed on the animal. In every frame the view is centred
+    Bottom row: every panel zoomed on the animal. In every frame the view is centred
     on the reference's body centre (the mean of its finite keypoints; where it has none,
     the last centre it had), the same view in every panel of the row, so a model that
     keeps only the position shows its error against the grey reference. The view is
@@ -84,15 +110,42 @@ def render_reconstruction(
     cut off at the edge of the view.
     """
     stack, n_frames = check_inputs(panels, keypoints, frame_numbers, time_s, fps)
-    labels = CounterLabels(np.asarray(frame_numbers), np.asarray(time_s, dtype=np.float64))
+    if not np.isfinite(magnify) or magnify <= 0:
+        raise InputError(f"render_reconstruction: magnify must be positive, got {magnify}")
+    in_arena = stack[0] if arena_reference is None else np.asarray(arena_reference, float)
+    if in_arena.shape != stack[0].shape:
+        raise InputError(
+            f"render_reconstruction: arena_reference has shape {in_arena.shape}, expected "
+            f"{stack[0].shape}, the reference's"
+        )
+    seconds = np.asarray(time_s, dtype=np.float64)
+    labels = CounterLabels(np.asarray(frame_numbers), seconds)
     centres, zoom_half = zoom_view(stack[0])
+    outline = None if arena is None else np.asarray(arena, dtype=np.float64).reshape(-1, 2)
+    shown = in_arena if outline is None else np.concatenate([in_arena.reshape(-1, 2), outline])
     names = [str(name) for name in panels]
-    scene = Scene(names, view_limits(stack), zoom_half, title, labels.max_chars)
+    scene = Scene(
+        names,
+        view_limits(shown),
+        zoom_half,
+        title,
+        labels.max_chars,
+        colours=None if colours is None else [colours.get(name, "C0") for name in names[1:]],
+        magnify=magnify,
+        outline=outline,
+        path=body_centres(in_arena),
+        time_s=seconds,
+        errors=list(frame_distances(stack[1:], stack[0])),
+    )
 
     def frames():
         for i in tqdm(range(n_frames), disable=not progress, desc="video", unit="frame"):
-            heads = stack[:, max(0, i - TRAIL_FRAMES) : i + 1, 0]
-            scene.draw(stack[:, i], heads, centres[i], labels[i])
+            recent = slice(max(0, i - TRAIL_FRAMES), i + 1)
+            heads = stack[:, recent, 0]
+            scene.draw(
+                stack[:, i], heads, centres[i], labels[i], in_arena[i], in_arena[recent, 0],
+                seconds[i],
+            )  # fmt: skip
             yield scene.canvas.buffer_rgba()  # redrawn in place: sent before the next
 
     return write_h264(frames(), scene.canvas.get_width_height(), fps, Path(out_path))

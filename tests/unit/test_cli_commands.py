@@ -57,26 +57,70 @@ def digits(tmp_path_factory):
     return root
 
 
-def test_animate_renders_the_window_of_each_model(pose, tmp_path):
-    out = tmp_path / "a.mp4"
-    models = [
-        "--model",
-        f"pca={pose / 'pca/model.pt'}",
-        "--model",
-        f"linear={pose / 'linear/model.pt'}",
-    ]
+MODELS = ("pca", "linear")
+
+
+def model_args(pose) -> list[str]:
+    return [a for m in MODELS for a in ("--model", f"{m}={pose / m / 'model.pt'}")]
+
+
+def test_choose_window_takes_the_test_block_s_stretch_where_the_models_differ_most(pose, tmp_path):
+    out = tmp_path / "window.json"
     assert (
-        main(
-            ["animate", str(pose / "clean"), str(out), *models, "--start", "590", "--frames", "50"]
-        )
+        main(["choose-window", str(pose / "clean"), str(out), *model_args(pose), "--frames", "20"])
+        == 0
+    )
+    chosen = json.loads(out.read_text())
+    frame = pd.read_parquet(pose / "clean" / "table.parquet")
+    test = np.flatnonzero(frame["split"] == "test")
+    rows = range(chosen["start"], chosen["start"] + 20)
+    assert chosen["frames"] == 20 and set(rows) <= set(test)
+    assert chosen["test_rows"] == [test[0], test[-1]]
+    assert chosen["camera_frames"] == frame["frame"].iloc[[rows[0], rows[-1]]].tolist()
+    # PCA and the 2-epoch linear AE differ more in these rows than over the test block
+    # (that no window differs more: metrics.contrast_window's tests).
+    errors = chosen["error_px"]
+    here = abs(errors["PCA"] - errors["linear AE"])
+    assert here > abs(chosen["test_error_px"]["PCA"] - chosen["test_error_px"]["linear AE"])
+    assert "which no model was fitted on" in chosen["why"]
+    assert f"rows {rows[0]:,}-{rows[-1]:,}" in chosen["why"]
+
+    configured = tmp_path / "configured.json"
+    args = ["choose-window", str(pose / "clean"), str(configured), "--frames", "50"]
+    assert main([*args, "--start", "590"]) == 0
+    chosen = json.loads(configured.read_text())
+    assert (chosen["start"], chosen["frames"]) == (590, 10)  # the window stops at the last row
+    assert "the rows the config sets" in chosen["why"]
+
+
+def test_animate_renders_the_window_of_each_model(pose, tmp_path):
+    out, window = tmp_path / "a.mp4", tmp_path / "w.json"
+    args = ["choose-window", str(pose / "clean"), str(window), "--frames", "50"]
+    assert main([*args, "--start", "590"]) == 0
+    assert (
+        main(["animate", str(pose / "clean"), str(out), *model_args(pose), "--window", str(window)])
         == 0
     )
     reader = imageio_ffmpeg.read_frames(str(out))
     meta = next(reader)
     assert sum(1 for _ in reader) == 10  # the window stops at the last row
-    assert meta["size"][0] > meta["size"][1]  # original, PCA and linear side by side
-    assert main(["video-page", str(out), str(tmp_path / "a.html"), "--title", "T"]) == 0
-    assert "<video" in (tmp_path / "a.html").read_text()
+    assert meta["size"] == (960, 752)  # arena, overlay, error strip; original, PCA, linear
+    page = tmp_path / "a.html"
+    assert main(["video-page", str(out), str(page), "--title", "T", "--window", str(window)]) == 0
+    assert "<video" in page.read_text()
+    assert "rows 590-599 of the cleaned table" in page.read_text()
+
+
+def test_a_window_is_a_file_or_a_start_and_frames(pose, tmp_path, capsys):
+    out = tmp_path / "w.png"
+    latent = ["--latent", f"pca={pose / 'pca/latent.parquet'}"]
+    assert main(["plot-latents", str(out), *latent, "--start", "3"]) == 2
+    assert "give the rows shown: --window FILE, or --start and --frames" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"start": "x"}')
+    assert main(["plot-latents", str(out), *latent, "--window", str(bad)]) == 2
+    assert "bad.json: not a window file" in capsys.readouterr().err
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(

@@ -69,9 +69,9 @@ def test_different_poses_give_different_frames(tmp_path):
     bent[N_FRAMES // 2 :] = skeleton(N_FRAMES, bend=1.2)[0]
     _, frames = read_video(render(tmp_path, {"original": straight, "model": bent}))
 
-    # The counter is in the top rows; compare the panels below it.
+    # The counter and the error strip's cursor change every frame; compare the bottom row.
     def panels_of(i):
-        return frames[i][100:].astype(int)
+        return frames[i][len(frames[i]) // 2 :].astype(int)
 
     same_pose = np.abs(panels_of(5) - panels_of(10)).mean()
     new_pose = np.abs(panels_of(5) - panels_of(25)).mean()
@@ -111,7 +111,8 @@ def test_zoomed_row_shows_a_tail_beat_that_the_whole_view_hardly_shows(tmp_path)
     ("n", "size", "slack_in"),
     [
         (1, (320, 672), 0.0),  # 0.85 + 2 * 2.46 + 0.55 + 0.4 = 6.72 in: a whole number of blocks
-        (2, (640, 736), 0.04),
+        # One model: three slots still (arena, overlay, error strip), the bottom row two.
+        (2, (960, 752), 0.0),
         (4, (1280, 768), 0.06),
         (5, (1600, 768), 0.0),
     ],
@@ -119,11 +120,13 @@ def test_zoomed_row_shows_a_tail_beat_that_the_whole_view_hardly_shows(tmp_path)
 def test_frame_is_rounded_up_to_macro_blocks_with_the_slack_below(n, size, slack_in):
     grid = panel_grid(n)
     assert (grid.width_px, grid.height_px) == size
+    columns = size[0] // 320
+    assert grid.columns == columns
     # Panels fill the width between the margins; the rows keep their gaps from the top.
-    assert grid.side_in == pytest.approx((size[0] / 100 - 0.74 - (n - 1) * 0.14) / n)
+    assert grid.side_in == pytest.approx((size[0] / 100 - 0.74 - (columns - 1) * 0.14) / columns)
     assert grid.top_row_in + grid.side_in == pytest.approx(size[1] / 100 - 0.85)
     assert grid.zoom_row_in == pytest.approx(0.4 + slack_in)
-    left, bottom, width, height = grid.rect(1, n - 1)
+    left, bottom, width, height = grid.rect(1, columns - 1)
     assert left + width == pytest.approx(1 - 0.12 / grid.width_in)  # the right margin
     assert (bottom, width * size[0], height * size[1]) == pytest.approx(
         (grid.zoom_row_in / grid.height_in, 100 * grid.side_in, 100 * grid.side_in)
@@ -140,6 +143,8 @@ def test_frame_is_rounded_up_to_macro_blocks_with_the_slack_below(n, size, slack
         ({"frame_numbers": np.arange(29)}, "frame_numbers"),
         ({"time_s": np.arange(31) / 20}, "time_s"),
         ({"fps": 0}, "fps"),
+        ({"magnify": 0}, "magnify must be positive"),
+        ({"arena_reference": skeleton(30)[:, :4]}, "arena_reference has shape"),
     ],
 )
 def test_bad_input_raises_before_writing(tmp_path, change, message):
@@ -176,20 +181,24 @@ def test_each_frame_is_drawn_with_the_head_s_last_21_positions_and_the_reference
 ):
     calls = []
 
-    def record(self, poses, heads, centre, label):
-        calls.append((poses.copy(), heads.copy(), centre.copy(), label))
+    def record(self, *args):
+        calls.append([np.copy(a) if isinstance(a, np.ndarray) else a for a in args])
 
     monkeypatch.setattr(Scene, "draw", record)
     original = skeleton(25)
     model = original + np.array([30.0, 5.0])
-    render(tmp_path, {"original": original, "model": model})
+    in_arena = original + 1000.0  # as if the panels were postures in the body frame
+    render(tmp_path, {"original": original, "model": model}, arena_reference=in_arena)
 
-    assert [heads.shape for _, heads, _, _ in calls] == [(2, min(i, 20) + 1, 2) for i in range(25)]
-    poses, heads, centre, label = calls[24]
+    assert [c[1].shape for c in calls] == [(2, min(i, 20) + 1, 2) for i in range(25)]
+    poses, heads, centre, label, arena_pose, arena_heads, time_s = calls[24]
     np.testing.assert_array_equal(poses, [original[24], model[24]])
     np.testing.assert_array_equal(heads, [original[4:, 0], model[4:, 0]])  # oldest first
     np.testing.assert_allclose(centre, original[24].mean(axis=0))  # the reference's
     assert label == "frame 1024   t = 1.20 s"
+    np.testing.assert_array_equal(arena_pose, in_arena[24])
+    np.testing.assert_array_equal(arena_heads, in_arena[4:, 0])
+    assert time_s == pytest.approx(1.2)  # where the error strip's cursor stands
 
 
 def test_what_leaves_the_zoomed_view_does_not_reach_the_next_panel():
@@ -200,7 +209,7 @@ def test_what_leaves_the_zoomed_view_does_not_reach_the_next_panel():
         centres, half = zoom_view(original)
         scene = Scene(["original", name, "same"], view_limits(stack), half, "", 9)
         scene.draw(stack[:, 8], stack[:, :9, 0], centres[8], "frame 8")
-        x0, y0, x1, y1 = np.round(scene.axes[5].bbox.extents).astype(int)  # third, zoomed
+        x0, y0, x1, y1 = np.round(scene.axes[3].bbox.extents).astype(int)  # third, zoomed
         buffer = np.asarray(scene.canvas.buffer_rgba())
         pixels[name] = buffer[buffer.shape[0] - y1 : buffer.shape[0] - y0, x0:x1].copy()
     # The far model lies outside its own zoomed view: it is cut off there instead of
@@ -253,15 +262,24 @@ def test_encoder_error_keeps_the_previous_video(tmp_path):
 
 @pytest.fixture(scope="module")
 def two_panels():
-    """A scene of two panels, and its frame 20: poses, heads of frames 0-20, centre, label."""
+    """A scene of two poses, errors magnified 3 times, and its frame 20: poses, heads of
+    frames 0-20, centre, label."""
     original = skeleton(21, bend=0.5, speed=3.0)
     stack = np.stack([original, original + np.array([4.0, 12.0])])
     centres, half = zoom_view(original)
-    scene = Scene(["original", "model"], view_limits(stack), half, "", 9)
-    return scene, (stack[:, 20], stack[:, :, 0], centres[20], "frame 20")
+    errors = [np.full(21, 12.6)]
+    scene = Scene(
+        ["original", "model"], view_limits(stack), half, "", 9, magnify=3.0,
+        time_s=np.arange(21) / 20, errors=errors,
+    )  # fmt: skip
+    return scene, (stack[:, 20], stack[:, :, 0], centre_of(centres, 20), "frame 20")
 
 
-def draw(two_panels, poses=None, heads=None, label=None) -> np.ndarray:
+def centre_of(centres, i):
+    return centres[i]
+
+
+def draw(two_panels, poses=None, heads=None, label=None, time_s=None) -> np.ndarray:
     """Frame 20 of ``two_panels`` with what is given changed: the RGB pixels."""
     scene, (default_poses, default_heads, centre, default_label) = two_panels
     scene.draw(
@@ -269,47 +287,93 @@ def draw(two_panels, poses=None, heads=None, label=None) -> np.ndarray:
         default_heads if heads is None else heads,
         centre,
         default_label if label is None else label,
+        time_s=time_s,
     )
     return np.asarray(scene.canvas.buffer_rgba())[..., :3].copy()
 
 
+def box(scene, a, ax):
+    """The pixels of ``a`` inside ``ax``."""
+    x0, y0, x1, y1 = np.round(ax.bbox.extents).astype(int)
+    return a[len(a) - y1 : len(a) - y0, x0:x1]
+
+
 def changed_panels(scene, a, b) -> list[int]:
-    """The panels (0, 1: top row; 2, 3: zoomed) whose pixels differ between a and b."""
-    changed = []
-    for k, ax in enumerate(scene.axes):
-        x0, y0, x1, y1 = np.round(ax.bbox.extents).astype(int)
-        rows = slice(len(a) - y1, len(a) - y0)
-        if (a[rows, x0:x1] != b[rows, x0:x1]).any():
-            changed.append(k)
-    return changed
+    """The panels (0: arena; 1, 2: zoomed; 3: overlay) whose pixels differ between a and b."""
+    return [k for k, ax in enumerate(scene.axes) if (box(scene, a, ax) != box(scene, b, ax)).any()]
 
 
-def test_the_trail_shows_in_every_panel(two_panels):
+def test_the_trail_shows_in_the_arena_and_the_bottom_row(two_panels):
     scene, (_, heads, _, _) = two_panels
     without = draw(two_panels, heads=heads[:, -1:])  # this frame's head only
-    assert changed_panels(scene, draw(two_panels), without) == [0, 1, 2, 3]
+    assert changed_panels(scene, draw(two_panels), without) == [0, 1, 2]
 
 
-def test_the_reference_shows_in_its_panels_and_behind_the_model(two_panels):
+def test_the_reference_shows_in_its_panels_behind_the_model_and_in_the_overlay(two_panels):
     scene, (poses, _, _, _) = two_panels
     moved = poses.copy()
     moved[0, -1] += 6.0  # the reference's fan only
     assert changed_panels(scene, draw(two_panels), draw(two_panels, poses=moved)) == [0, 1, 2, 3]
 
 
-def test_the_model_shows_in_its_panels_only(two_panels):
+def test_the_model_shows_in_its_panel_and_the_overlay_only(two_panels):
     scene, (poses, _, _, _) = two_panels
     moved = poses.copy()
     moved[1, -1] += 6.0
-    assert changed_panels(scene, draw(two_panels), draw(two_panels, poses=moved)) == [1, 3]
+    assert changed_panels(scene, draw(two_panels), draw(two_panels, poses=moved)) == [2, 3]
 
 
-def test_the_head_marker_is_red_at_the_head_in_both_rows(two_panels):
+def test_the_overlay_draws_the_model_s_offsets_magnified(two_panels):
+    scene, (poses, _, centre, _) = two_panels
+    draw(two_panels)
+    x, y = scene.models[0].get_data()
+    drawn = np.stack([x, y], axis=1).reshape(2, -1, 2)[:, ::3]  # keypoints: every third vertex
+    rel = poses - centre
+    expected = scene.to_display(np.stack([rel[1], rel[0] + 3.0 * (rel[1] - rel[0])]), [2, 3])
+    # Inside the view only (a keypoint beyond it is not drawn).
+    inside = np.isfinite(drawn).all(axis=2)
+    assert inside[0].all() and inside[1].sum() >= 2
+    np.testing.assert_allclose(drawn[inside], expected[inside], atol=1e-6)
+
+
+def test_the_head_marker_is_red_at_the_head_in_every_panel(two_panels):
     scene, (poses, _, centre, _) = two_panels
     pixels = draw(two_panels)
-    heads = np.concatenate([poses[:, 0], poses[:, 0] - centre])
+    heads = np.concatenate([poses[:1, 0], poses[:, 0] - centre, poses[:1, 0] - centre])
     x, y = np.round(scene.to_display(heads)).astype(int).T
     np.testing.assert_array_equal(pixels[len(pixels) - 1 - y, x], [[214, 39, 40]] * 4)
+
+
+def test_the_cursor_stands_at_the_frame_s_time_in_the_error_strip(two_panels):
+    scene = two_panels[0]
+    early, late = draw(two_panels, time_s=0.2), draw(two_panels, time_s=0.8)
+    changed = np.nonzero((box(scene, early, scene.strip) != box(scene, late, scene.strip)).any(2))
+    columns = changed[1] + round(scene.strip.bbox.x0)
+    at = [scene.strip.transData.transform((t, 0))[0] for t in (0.2, 0.8)]
+    # Only the columns at the two cursor positions changed (a line antialiased over 2 px).
+    distance = np.minimum(abs(columns - at[0]), abs(columns - at[1]))
+    assert distance.max() < 2
+    assert abs(columns - at[0]).min() < 1 and abs(columns - at[1]).min() < 1
+    assert changed_panels(scene, early, late) == []
+
+
+def test_the_error_strip_draws_each_model_s_error_with_its_mean(two_panels):
+    scene = two_panels[0]
+    (line,) = scene.strip.get_lines()
+    np.testing.assert_array_equal(line.get_ydata(), np.full(21, 12.6))
+    assert line.get_label() == "model: mean 12.60 px"
+    assert scene.strip.get_ylim()[1] == pytest.approx(1.15 * 12.6)
+
+
+def test_the_arena_panel_draws_the_outline_it_is_given():
+    original = skeleton(5)
+    limits = view_limits(original)
+    square = np.array([[0.0, 0.0], [400.0, 0.0], [400.0, 400.0], [0.0, 400.0]])
+    with_outline = Scene(["original", "m"], limits, 40.0, "", 9, outline=square)
+    without = Scene(["original", "m"], limits, 40.0, "", 9)
+    (line,) = with_outline.axes[0].get_lines()
+    np.testing.assert_array_equal(line.get_xydata(), np.vstack([square, square[:1]]))
+    assert without.axes[0].get_lines() == []
 
 
 def test_the_counter_changes_only_its_last_digit(two_panels):

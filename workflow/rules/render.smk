@@ -1,10 +1,39 @@
-rule animate:
-    """Original beside each model's reconstruction, as a video."""
+rule choose_window:
+    """The rows the video and the latent figures show, and why: where the models differ
+    most in the test block, or the configured ones."""
     input:
         table=rules.clean.output.table,
         models=lambda w: [
             f"{model_dir(w.dataset, m, w.dim)}/model.pt" for m in models_of(w.dataset)
         ],
+    output:
+        f"{RESULTS}/{{dataset}}/animations/window-{{dim}}d.json",
+    log:
+        f"{RESULTS}/logs/{{dataset}}/choose_window-{{dim}}d.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{dataset}}/choose_window-{{dim}}d.tsv"
+    wildcard_constraints:
+        dataset=POSE,
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=10,
+    params:
+        cleandir=lambda w, input: os.path.dirname(input.table),
+        models=lambda w, input: name_args("model", models_of(w.dataset), input.models),
+        frames=lambda w: settings(w.dataset)["animation"]["frames"],
+        start=lambda w: settings(w.dataset)["window_start_arg"],
+    shell:
+        "killipose choose-window {params.cleandir:q} {output:q} {params.models} "
+        "--frames {params.frames} {params.start} 2> {log:q}"
+
+
+rule animate:
+    """Original beside each model's reconstruction, as a video."""
+    input:
+        table=rules.clean.output.table,
+        models=rules.choose_window.input.models,
+        window=rules.choose_window.output,
     output:
         f"{RESULTS}/{{dataset}}/animations/reconstruction-{{dim}}d.mp4",
     log:
@@ -20,20 +49,20 @@ rule animate:
     params:
         cleandir=lambda w, input: os.path.dirname(input.table),
         models=lambda w, input: name_args("model", models_of(w.dataset), input.models),
-        start=lambda w: settings(w.dataset)["animation"]["start"],
-        frames=lambda w: settings(w.dataset)["animation"]["frames"],
         fps=lambda w: settings(w.dataset)["animation_fps_arg"],
+        magnify=lambda w: settings(w.dataset)["animation"]["magnify"],
         title=lambda w: f"{w.dataset}: reconstructions from {w.dim}-D",
     shell:
         "killipose animate {params.cleandir:q} {output:q} {params.models} "
-        "--start {params.start} --frames {params.frames} {params.fps} "
+        "--window {input.window:q} {params.fps} --magnify {params.magnify} "
         "--title {params.title:q} 2> {log:q}"
 
 
 rule video_page:
     """The animation on a page of the report, playable in place."""
     input:
-        rules.animate.output,
+        video=rules.animate.output,
+        window=rules.choose_window.output,
     output:
         report(
             f"{RESULTS}/{{dataset}}/animations/reconstruction-{{dim}}d.html",
@@ -55,17 +84,20 @@ rule video_page:
     params:
         title=lambda w: f"{w.dataset}: original and reconstructions from {w.dim}-D",
         # for the caption
-        start=lambda w: settings(w.dataset)["animation"]["start"],
+        start=lambda w: settings(w.dataset)["animation"].get("start"),
         frames=lambda w: settings(w.dataset)["animation"]["frames"],
         playback_fps=lambda w: settings(w.dataset)["animation"].get("fps"),
+        magnify=rules.animate.params.magnify,
     shell:
-        "killipose video-page {input:q} {output:q} --title {params.title:q} 2> {log:q}"
+        "killipose video-page {input.video:q} {output:q} --window {input.window:q} "
+        "--title {params.title:q} 2> {log:q}"
 
 
 rule plot_latents:
     """One model's latent dimensions over the animated window, and its latent path."""
     input:
-        f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/latent.parquet",
+        latent=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/latent.parquet",
+        window=rules.choose_window.output,
     output:
         report(
             f"{RESULTS}/{{dataset}}/figures/latents-{{model}}-{{dim}}d.png",
@@ -85,22 +117,24 @@ rule plot_latents:
         mem_mb=1500,
         runtime=5,
     params:
-        start=lambda w: settings(w.dataset)["animation"]["start"],
+        # for the caption
+        start=lambda w: settings(w.dataset)["animation"].get("start"),
         frames=lambda w: settings(w.dataset)["animation"]["frames"],
         title=lambda w: f"{w.dataset}: {w.dim}-D latent code over the animated window",
         label=lambda w: MODELS[w.model].label,  # for the caption
     shell:
-        "killipose plot-latents {output:q} --latent {wildcards.model}={input:q} "
-        "--start {params.start} --frames {params.frames} --title {params.title:q} 2> {log:q}"
+        "killipose plot-latents {output:q} --latent {wildcards.model}={input.latent:q} "
+        "--window {input.window:q} --title {params.title:q} 2> {log:q}"
 
 
 rule plot_latents_together:
     """Every model's latent dimensions side by side over the animated window."""
     input:
-        lambda w: [
+        latents=lambda w: [
             f"{model_dir(w.dataset, m, w.dim)}/latent.parquet"
             for m in models_of(w.dataset)
         ],
+        window=rules.choose_window.output,
     output:
         report(
             f"{RESULTS}/{{dataset}}/figures/latents-{{dim}}d.png",
@@ -124,13 +158,16 @@ rule plot_latents_together:
         mem_mb=1500,
         runtime=5,
     params:
-        latents=lambda w, input: name_args("latent", models_of(w.dataset), input),
-        start=lambda w: settings(w.dataset)["animation"]["start"],
+        latents=lambda w, input: name_args(
+            "latent", models_of(w.dataset), input.latents
+        ),
+        # for the caption
+        start=lambda w: settings(w.dataset)["animation"].get("start"),
         frames=lambda w: settings(w.dataset)["animation"]["frames"],
         title=lambda w: f"{w.dataset}: {w.dim}-D latent codes of each model, same window",
     shell:
-        "killipose plot-latents {output:q} {params.latents} --start {params.start} "
-        "--frames {params.frames} --title {params.title:q} 2> {log:q}"
+        "killipose plot-latents {output:q} {params.latents} --window {input.window:q} "
+        "--title {params.title:q} 2> {log:q}"
 
 
 rule plot_traversal:
