@@ -78,19 +78,35 @@ def traversal_pixels(
     return clean.to_pixels(decoded).reshape(k, steps, -1, 2), offsets
 
 
-def arena_outline(clean: CleanTable, max_frames: int = 200_000) -> np.ndarray | None:
-    """Where the animal went in the whole recording: the convex hull of its keypoints in
-    the arena, ``(corners, 2)`` pixels in order; the arena's outline as far as the
-    data show it. From every k-th valid frame, at most ``max_frames`` of them; None with
-    fewer than three distinct points."""
+def arena_outline(
+    clean: CleanTable, max_frames: int = 200_000, bins: int = 100
+) -> np.ndarray | None:
+    """Where the animal went in the whole recording: the arena's outline as far as the data
+    show it, ``(corners, 2)`` pixels in order, or None with too few points.
+
+    The convex hull of the keypoints in the arena (from every k-th valid frame, at most
+    ``max_frames``), less stray points: the hull is of the cells of a ``bins`` x ``bins``
+    grid over them that hold two points or more, unless that leaves out more than a tenth
+    of the points (a short recording), when it is of every cell with one.
+    """
     from scipy.spatial import ConvexHull, QhullError
 
     valid = np.flatnonzero(clean.frame["valid"].to_numpy())
     rows = valid[:: max(1, -(-len(valid) // max_frames))]
     points = clean.to_arena(original_pixels(clean, rows), rows).reshape(-1, 2)
     points = points[np.isfinite(points).all(axis=1)]
-    try:
-        hull = ConvexHull(points)
-    except (QhullError, ValueError):  # too few points, or all on a line
+    if len(points) < 3:
         return None
-    return points[hull.vertices]
+    counts, xs, ys = np.histogram2d(*points.T, bins=bins)
+    keep = counts >= 2
+    if counts[keep].sum() < 0.9 * len(points):
+        keep = counts >= 1
+    i, j = np.nonzero(keep)
+    corners = np.concatenate(
+        [np.stack([xs[i + a], ys[j + b]], axis=1) for a in (0, 1) for b in (0, 1)]
+    )
+    try:
+        hull = ConvexHull(corners)
+    except QhullError:  # every point on a line
+        return None
+    return corners[hull.vertices]

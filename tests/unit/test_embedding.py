@@ -14,7 +14,7 @@ from killipose import (
 )
 from killipose.embedding import traversal_pixels
 from killipose.plots.latents import traversal_figure
-from tests.helpers import LinearStandIn
+from tests.helpers import LinearStandIn, make_pose_table
 
 
 def test_egocentric_reconstructions_are_postures_that_go_back_to_the_arena(pose_table):
@@ -197,3 +197,26 @@ def test_traversal_figure_draws_every_pose_of_every_dimension(pose_table):
         np.testing.assert_allclose(skeletons[4].get_xydata(), poses[i, 4])
         assert skeletons[2].get_color() == "black"  # the mean code's
     assert panels[0].get_ylim()[0] > panels[0].get_ylim()[1]  # y down, as in the video
+
+
+def test_arena_outline_holds_where_the_animal_went_but_not_a_stray_point():
+    from matplotlib.path import Path as Polygon
+
+    from killipose.embedding import arena_outline
+
+    pose_table = make_pose_table(n=20_000)
+    clean = clean_table(pose_table)
+    points = original_pixels(clean, slice(None)).reshape(-1, 2)
+    points = points[np.isfinite(points).all(axis=1)]
+    outline = arena_outline(clean)
+    inside = Polygon(outline).contains_points(points, radius=1e-6)
+    assert inside.mean() > 0.99  # every point, bar those of sparse cells at the edge
+    # A keypoint far off in a frame (one the cleaning let through) does not stretch it.
+    far = clean_table(pose_table)
+    far.frame.loc[100, far.features[0]] = 50.0  # 50 standard deviations
+    assert np.abs(arena_outline(far)).max() < 1_000
+    # In the body frame, the outline is still the arena's.
+    ego = arena_outline(clean_table(pose_table, frame="egocentric"))
+    np.testing.assert_allclose(
+        [ego.min(axis=0), ego.max(axis=0)], [outline.min(axis=0), outline.max(axis=0)], atol=2.0
+    )

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from html import escape
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -64,6 +65,14 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
     meta = next(reader)
     assert sum(1 for _ in reader) == 120
     assert meta["fps"] == pytest.approx(20, rel=0.01)
+    # The config names no start: the video shows frames of the test block, and says so.
+    window = json.loads((out / "animations" / "window-4d.json").read_text())
+    clean = pd.read_parquet(out / "clean" / "table.parquet")
+    test_rows = np.flatnonzero(clean["split"] == "test")
+    assert window["test_rows"] == [test_rows[0], test_rows[-1]]
+    assert test_rows[0] <= window["start"] <= test_rows[-1] - 119
+    page = (out / "animations" / "reconstruction-4d.html").read_text()
+    assert escape(window["why"]) in page
     for name, panels in (
         ("qc-missing.png", 1),
         ("comparison-4d.png", 3),  # MSE, RMSE, error per keypoint
