@@ -113,8 +113,8 @@ def tail_beat(
     window divided by twice the time between neighbouring frames there, so the window is
     measured in time and dropped camera frames neither shorten it nor add beats. Swings
     are whole, so the frequency comes in steps of about ``1 / (2 * window_s)`` Hz (0.25 Hz
-    at 2 s). A bend that stays inside the band gives 0 Hz, and so does a gap that
-    cleaning filled by interpolation (it carries no beat).
+    at 2 s). A bend that stays inside the band gives 0 Hz; a gap that cleaning filled by
+    interpolation carries no beat, so it lowers the frequency around it.
     """
     bend = np.asarray(bend, np.float64)
     time_s = np.asarray(time_s, np.float64)
