@@ -34,8 +34,8 @@ KINEMATICS = {
     "bend": "the head segment's angle to the tail segment (deg, signed)",
     "bend_size": "bend, unsigned (deg)",
     "tail_beat": (
-        f"tail-beat frequency: how often the bend swings side to side (Hz, over "
-        f"{BEAT_WINDOW_S:g} s)"
+        f"tail-beat frequency: how often the bend swings from side to side, past "
+        f"{BEAT_BAND_DEG:g} deg either side of its mean, in {BEAT_WINDOW_S:g} s (Hz)"
     ),
 }
 
