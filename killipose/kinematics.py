@@ -2,7 +2,8 @@
 
 The kinematics come from the cleaned keypoints in the arena: the body centre's place and
 speed, the heading (as cos and sin, so that -179° and 179° are neighbours) and how fast it
-turns, and the body's bend. A code dimension that correlates with one of them carries it.
+turns, the body's bend, and how often it beats its tail (the bend swinging side to side).
+A code dimension that correlates with one of them carries it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from killipose.cleaning.table import CleanTable
 from killipose.embedding import original_pixels
 from killipose.posture import egocentric
 
+#: The tail beat is counted over a window this long (s), centred on each frame: long
+#: enough to hold a few beats at the slowest swimming (~1.5 Hz), short enough to follow a
+#: bout of a few seconds.
+BEAT_WINDOW_S = 2.0
+#: A beat swings the bend this far (deg) to either side of its running mean; a smaller
+#: wiggle is tracking noise (1 px on a 17 px segment is 3 deg), not a beat.
+BEAT_BAND_DEG = 5.0
+
 #: What :func:`kinematics` returns, with units, in the order tables show them.
 KINEMATICS = {
     "x": "body centre's x (px)",
@@ -24,18 +33,23 @@ KINEMATICS = {
     "turn_speed": "how fast the heading turns (deg/s, unsigned)",
     "bend": "the head segment's angle to the tail segment (deg, signed)",
     "bend_size": "bend, unsigned (deg)",
+    "tail_beat": (
+        f"tail-beat frequency: how often the bend swings from side to side, past "
+        f"{BEAT_BAND_DEG:g} deg either side of its mean, in {BEAT_WINDOW_S:g} s (Hz)"
+    ),
 }
 
 
 def kinematics(clean: CleanTable) -> pd.DataFrame:
     """One row per row of ``clean.frame``: the :data:`KINEMATICS` of each frame (NaN where
     the frame is not valid, and speeds NaN beside one). Speeds use the frames' times, so a
-    dropped camera frame does not double a speed. The bend needs three keypoints or more
-    (NaN otherwise)."""
+    dropped camera frame does not double a speed. The bend and the tail beat
+    (:func:`tail_beat`) need three keypoints or more (NaN otherwise)."""
     rows = slice(None)
     arena = clean.to_arena(original_pixels(clean, rows), rows)
     _, centre, heading = egocentric(arena, clean.keypoints)
-    dt = np.diff(clean.frame["time_s"].to_numpy(np.float64))
+    time_s = clean.frame["time_s"].to_numpy(np.float64)
+    dt = np.diff(time_s)
     step = np.full(len(arena), np.nan)
     step[1:] = np.linalg.norm(np.diff(centre, axis=0), axis=1) / dt
     turn = np.full(len(arena), np.nan)
@@ -56,8 +70,81 @@ def kinematics(clean: CleanTable) -> pd.DataFrame:
             "turn_speed": turn,
             "bend": bend,
             "bend_size": np.abs(bend),
+            "tail_beat": tail_beat(bend, time_s, clean.fps),
         }
     )
+
+
+def tail_beat(
+    bend: np.ndarray,
+    time_s: np.ndarray,
+    fps: float,
+    window_s: float = BEAT_WINDOW_S,
+    band_deg: float = BEAT_BAND_DEG,
+) -> np.ndarray:
+    """Tail-beat frequency in each frame: how many times per second the bend swings from
+    one side to the other, halved (a beat swings both ways), over the ``window_s`` seconds
+    centred on the frame.
+
+    Parameters
+    ----------
+    bend
+        Signed bend of each frame (deg), NaN where unknown.
+    time_s
+        Each frame's time (s), never decreasing.
+    fps
+        Camera frame rate: frames more than one dropped camera frame apart (over
+        2.5 / ``fps`` s) are not neighbours, and no swing is counted between them.
+    window_s
+        Length of the window (s).
+    band_deg
+        How far (deg) the bend must go either side of its mean over the window to count.
+
+    Returns
+    -------
+    Frequency in Hz, one per frame: NaN where the bend is NaN, or where the window holds
+    less than ``window_s / 2`` seconds between neighbouring frames with a bend.
+
+    Notes
+    -----
+    A swing is the bend, less its mean over the window, going from below ``-band_deg`` to
+    above ``+band_deg`` or back (hysteresis: noise around the mean is not a swing, and a
+    steady bend into a turn is removed with the mean). The frequency is the swings in the
+    window divided by twice the time between neighbouring frames there, so the window is
+    measured in time and dropped camera frames neither shorten it nor add beats. Swings
+    are whole, so the frequency comes in steps of about ``1 / (2 * window_s)`` Hz (0.25 Hz
+    at 2 s). A bend that stays inside the band gives 0 Hz; a gap that cleaning filled by
+    interpolation carries no beat, so it lowers the frequency around it.
+    """
+    bend = np.asarray(bend, np.float64)
+    time_s = np.asarray(time_s, np.float64)
+    known = np.isfinite(bend)
+    first = np.searchsorted(time_s, time_s - window_s / 2, "left")
+    end = np.searchsorted(time_s, time_s + window_s / 2, "right")  # window: first..end-1
+    total, count = _cumulative(np.where(known, bend, 0.0)), _cumulative(known)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        swing = bend - (total[end] - total[first]) / (count[end] - count[first])
+    side = np.where(swing > band_deg, 1, np.where(swing < -band_deg, -1, 0))
+    step = np.diff(time_s)
+    joined = known[:-1] & known[1:] & (step < 2.5 / fps)  # frame i and i + 1 neighbours
+    run = _cumulative(~joined)[: len(bend)]  # frames in one run of neighbours share a number
+    # The last frame before each frame that was outside the band: a swing is a frame on
+    # the other side of it, in the same run of neighbours.
+    outside = np.maximum.accumulate(np.where(side != 0, np.arange(len(side)), -1))
+    before = np.concatenate([[-1], outside])[: len(bend)]
+    was = np.maximum(before, 0)
+    swung = (side != 0) & (before >= 0) & (side[was] == -side) & (run[was] == run)
+    # Pair p joins frames p and p + 1 (its swing is swung[p + 1]); the window's pairs are
+    # first..end-2.
+    swings, span = _cumulative(swung[1:]), _cumulative(np.where(joined, step, 0.0))
+    swings, span = swings[end - 1] - swings[first], span[end - 1] - span[first]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(known & (span >= window_s / 2), swings / 2 / span, np.nan)
+
+
+def _cumulative(values: np.ndarray) -> np.ndarray:
+    """Sums of ``values[:k]`` for k = 0..len: the sum over a..b-1 is ``[b] - [a]``."""
+    return np.concatenate([[0], np.cumsum(values)])
 
 
 def _wrapped(angle: np.ndarray) -> np.ndarray:
