@@ -81,6 +81,7 @@ rule compare:
     params:
         title=lambda w: f"{w.dataset}: test error at {w.dim}-D",
         assumptions=lambda w: jobs.assumptions(models_of(w.dataset)),  # for the captions
+        synthetic=lambda w: bool(truth_table(w.dataset)),  # the panel against the truth
     shell:
         "killipose compare {input:q} --figure {output.figure:q} --csv {output.csv:q} "
         "--html {output.html:q} --title {params.title:q} 2> {log:q}"
