@@ -22,6 +22,7 @@ _API = {
     "latent_table": "killipose.embedding",
     "load_clean": "killipose.cleaning.table",
     "make_killifish_table": "killipose.synthetic",
+    "make_killifish_tables": "killipose.synthetic",
     "models": "killipose.models",
     "original_pixels": "killipose.embedding",
     "pose_metrics": "killipose.metrics",
@@ -29,6 +30,7 @@ _API = {
     "reconstruct_pixels": "killipose.embedding",
     "reconstruction_metrics": "killipose.metrics",
     "stratified_split": "killipose.split",
+    "truth_metrics": "killipose.metrics",
 }
 __all__ = list(_API)
 

@@ -30,10 +30,27 @@ def user_path(path: str) -> str:
 
 def raw_table(config: dict, dataset: str) -> str:
     """The user's table, or the synthetic one when the file is absent."""
+    if is_synthetic(config, dataset):
+        return f"{RESULTS}/{dataset}/synthetic.parquet"
+    return user_path(dataset_settings(config, dataset)["path"])
+
+
+def is_synthetic(config: dict, dataset: str) -> bool:
+    """Whether the run makes ``dataset``'s table: its file is absent and the config says
+    how to make one (``synthetic``)."""
     ds = dataset_settings(config, dataset)
-    if os.path.exists(ds["path"]) or "synthetic" not in ds:
-        return user_path(ds["path"])
-    return f"{RESULTS}/{dataset}/synthetic.parquet"
+    return "synthetic" in ds and not os.path.exists(ds["path"])
+
+
+def truth_table(config: dict, dataset: str) -> list[str]:
+    """The noise-free pose beside a synthetic table (written with it by ``killipose
+    synth --truth``), as a list: none for a user's table, which has no truth."""
+    return [f"{RESULTS}/{dataset}/synthetic-truth.parquet"] if is_synthetic(config, dataset) else []
+
+
+def truth_args(config: dict, dataset: str) -> str:
+    """``--truth PATH`` of ``killipose fit`` for a synthetic dataset, else nothing."""
+    return " ".join(f"--truth {shlex.quote(p)}" for p in truth_table(config, dataset))
 
 
 def clean_mem_mb(table: str, size_mb: float) -> int:

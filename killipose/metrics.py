@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from killipose.cleaning.table import CleanTable
+from killipose.errors import InputError
 from killipose.split import SPLITS
 
 if TYPE_CHECKING:  # torch is imported only where a model is used
@@ -58,6 +59,78 @@ def pose_metrics(model: LatentModel, clean: CleanTable) -> dict:
         zip(clean.keypoints, distance.mean(axis=0).round(4).tolist(), strict=True)
     )
     return out
+
+
+def truth_metrics(model: LatentModel, clean: CleanTable, truth: pd.DataFrame) -> dict:
+    """Test errors against the noise-free pose of a synthetic recording, and the floor.
+
+    Parameters
+    ----------
+    model
+        A model fitted to ``clean``.
+    clean
+        The cleaned table of the tracked (noisy) recording.
+    truth
+        The noise-free pose of the same rows as the table ``clean`` was made from
+        (:func:`killipose.make_killifish_tables`' second table): ``x_<kp>``/``y_<kp>``
+        arena pixels; ``clean.frame["frame"]`` picks its rows.
+
+    Returns
+    -------
+    On the valid frames of the test block, the model's reconstruction against the truth:
+    ``truth_test_mse`` (mean squared error per value in the normalised units of
+    ``test_mse``, ``clean``'s mean and std) and ``truth_test_error_px`` (mean distance
+    between each true keypoint and its reconstruction, over keypoints and frames, px);
+    and the noise floor, the same errors of the cleaned table itself against the truth,
+    which a model that gave back the true pose would score against the tracked data:
+    ``noise_floor_mse`` and ``noise_floor_px``.
+
+    Notes
+    -----
+    The floor is the tracker's noise as cleaning left it: its Gaussian noise (0.6 px per
+    coordinate gives a mean distance of 0.6 * sqrt(pi / 2) = 0.75 px), plus what
+    interpolation made of filled gaps and removed jumps. A model below the floor against
+    the truth is nearer the true pose than the data it learnt from.
+
+    In the egocentric frame the truth is put in the body frame of each frame of
+    ``clean`` (:meth:`CleanTable.from_arena`), from the tracked keypoints' origin and
+    heading, which is where :meth:`CleanTable.to_arena` places a reconstruction: the
+    distances are those in the arena, and the noise of the origin and heading, which no
+    model of the posture sees, stays in every error.
+    """
+    if len(truth) != clean.report["input_frames"]:
+        raise InputError(
+            f"the noise-free table has {len(truth):,} rows; the cleaned table was made from "
+            f"{clean.report['input_frames']:,}: it is not the truth of this recording"
+        )
+    missing = [c for c in clean.features if c not in truth.columns]
+    if missing:
+        raise InputError(f"the noise-free table has no column {missing[0]}")
+    rows = clean.frame["valid"].to_numpy() & (clean.frame["split"].to_numpy() == "test")
+    picked = clean.frame["frame"].to_numpy()[rows]
+    true_px = clean.from_arena(truth[clean.features].to_numpy(np.float64)[picked], rows)
+    mean, std = clean.stats["mean"].to_numpy(), clean.stats["std"].to_numpy()
+    true_normalised = (true_px - mean) / std
+    X = clean.matrix("test")
+    rebuilt = model.inverse_transform(model.transform(X))
+    model_mse, model_px = _errors(clean, rebuilt, true_normalised, true_px)
+    floor_mse, floor_px = _errors(clean, X, true_normalised, true_px)
+    return {
+        "truth_test_mse": model_mse,
+        "truth_test_error_px": model_px,
+        "noise_floor_mse": floor_mse,
+        "noise_floor_px": floor_px,
+    }
+
+
+def _errors(
+    clean: CleanTable, X: np.ndarray, true_normalised: np.ndarray, true_px: np.ndarray
+) -> tuple[float, float]:
+    """Mean squared error (normalised units) and mean keypoint distance (px) of ``X``
+    (normalised, one row per row of the truth) from the truth."""
+    X = np.asarray(X, dtype=np.float64)
+    distance = np.linalg.norm((clean.to_pixels(X) - true_px).reshape(len(X), -1, 2), axis=2)
+    return float(np.mean((X - true_normalised) ** 2)), float(distance.mean())
 
 
 def mean_over_seeds(metrics: list[dict]) -> list[dict]:

@@ -185,6 +185,10 @@ def metrics_table(metrics: list[dict]) -> pd.DataFrame:
             "test_mse_sd",
             "explained_variance",
             "test_rmse_px",
+            "truth_test_mse",
+            "truth_test_error_px",
+            "noise_floor_mse",
+            "noise_floor_px",
             "test_accuracy",
             "probe_accuracy",
             "kept_start",
@@ -282,6 +286,9 @@ def _shown_metrics(table: pd.DataFrame) -> pd.DataFrame:
     )
     optional = {
         "test_rmse_px": ("RMSE (px)", "{:.3f}"),
+        # synthetic data: against the noise-free pose, and the tracked data's own error
+        "truth_test_error_px": ("vs truth (px)", "{:.3f}"),
+        "noise_floor_px": ("noise floor (px)", "{:.3f}"),
         "test_accuracy": ("accuracy", "{:.3f}"),
         "probe_accuracy": ("probe acc.", "{:.3f}"),
         # the share of seeds whose fit ended at its start (PCA's)

@@ -40,6 +40,34 @@ def make_killifish_table(frames: int = 1_726_812, fps: float = 20.0, seed: int =
     -------
     DataFrame with ``frame_count`` (float, the first two NaN as in the original export),
     ``frame_timestamp`` (epoch seconds) and ``x_<keypoint>``/``y_<keypoint>`` in pixels.
+    The noise-free pose of its rows is :func:`make_killifish_tables`' second table.
+    """
+    return make_killifish_tables(frames, fps, seed)[0]
+
+
+def make_killifish_tables(
+    frames: int = 1_726_812, fps: float = 20.0, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The synthetic killifish table as tracked, and the fish's true pose in its rows.
+
+    Parameters are those of :func:`make_killifish_table`.
+
+    Returns
+    -------
+    tracked
+        :func:`make_killifish_table`'s table, bit for bit the same.
+    truth
+        The same rows (``frame_count``, ``frame_timestamp`` and columns as ``tracked``)
+        with the keypoints where the fish's body was: no tracker noise (0.6 px per
+        coordinate), no dropouts, no jumps. ``sidebody`` stays all NaN. Its
+        ``attrs["synthetic"]`` says ``"noise_free": True``.
+
+    Notes
+    -----
+    Both tables come from one simulation: the random draws are the same as for the
+    tracked table alone, so a seed gives the same tracked table whether or not the truth
+    is asked for. A model's error against ``truth`` and the tracked table's own error
+    against it (the noise floor) are in :func:`killipose.metrics.truth_metrics`.
     """
     if frames < 10:
         raise ValueError(f"frames must be at least 10, got {frames}")
@@ -63,8 +91,8 @@ def make_killifish_table(frames: int = 1_726_812, fps: float = 20.0, seed: int =
     offsets = np.cumsum(
         seg_len[None, :, None] * np.stack([np.cos(seg_angle), np.sin(seg_angle)], axis=-1), axis=1
     )
-    points = np.concatenate([head[:, None, :], head[:, None, :] + offsets], axis=1)  # (n, 5, 2)
-    points += rng.normal(0.0, 0.6, points.shape)  # tracker noise, px
+    true_points = np.concatenate([head[:, None, :], head[:, None, :] + offsets], axis=1)
+    points = true_points + rng.normal(0.0, 0.6, true_points.shape)  # tracker noise, px
     points = points.astype(np.float64)
 
     _tracker_errors(rng, points)
@@ -74,29 +102,35 @@ def make_killifish_table(frames: int = 1_726_812, fps: float = 20.0, seed: int =
     timestamp = EPOCH_START + frame_count * dt + rng.normal(0.0, 0.002, n)
     frame_count[:2] = np.nan  # the original export starts with two blank counts
 
-    columns: dict[str, np.ndarray] = {
-        "frame_count": frame_count[keep],
-        "frame_timestamp": timestamp[keep],
-    }
-    tracked = iter(range(points.shape[1]))
-    for name, arc in BODY.items():
-        if arc is None:
-            nan = np.full(int(keep.sum()), np.nan)
-            columns[f"x_{name}"], columns[f"y_{name}"] = nan, nan.copy()
-        else:
-            k = next(tracked)
-            columns[f"x_{name}"] = points[keep, k, 0]
-            columns[f"y_{name}"] = points[keep, k, 1]
-    table = pd.DataFrame(columns)
-    # Provenance travels with the table (Parquet keeps DataFrame.attrs): a report can say
-    # that its data are synthetic.
-    table.attrs["synthetic"] = {
+    provenance = {
         "generator": "killipose.make_killifish_table",
         "frames": frames,
         "fps": fps,
         "seed": seed,
     }
-    return table
+    tracked = _table(frame_count[keep], timestamp[keep], points[keep])
+    # Provenance travels with the table (Parquet keeps DataFrame.attrs): a report can say
+    # that its data are synthetic.
+    tracked.attrs["synthetic"] = provenance
+    truth = _table(frame_count[keep], timestamp[keep], true_points[keep])
+    truth.attrs["synthetic"] = provenance | {"noise_free": True}
+    return tracked, truth
+
+
+def _table(frame_count: np.ndarray, timestamp: np.ndarray, points: np.ndarray) -> pd.DataFrame:
+    """The export's columns from ``(rows, tracked keypoints, 2)`` pixels, in :data:`BODY`
+    order, the untracked ``sidebody`` all NaN."""
+    columns: dict[str, np.ndarray] = {"frame_count": frame_count, "frame_timestamp": timestamp}
+    tracked = iter(range(points.shape[1]))
+    for name, arc in BODY.items():
+        if arc is None:
+            nan = np.full(len(points), np.nan)
+            columns[f"x_{name}"], columns[f"y_{name}"] = nan, nan.copy()
+        else:
+            k = next(tracked)
+            columns[f"x_{name}"] = points[:, k, 0]
+            columns[f"y_{name}"] = points[:, k, 1]
+    return pd.DataFrame(columns)
 
 
 def _behaviour(rng: np.random.Generator, n: int, fps: float):

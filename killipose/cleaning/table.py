@@ -106,6 +106,26 @@ class CleanTable:
         arena = to_arena(pixels.reshape(len(pixels), -1, 2), pose[:, :2], pose[:, 2])
         return arena.reshape(pixels.shape)
 
+    def from_arena(self, arena: np.ndarray, rows) -> np.ndarray:
+        """Arena pixels of the frames ``rows`` in the table's frame: :meth:`to_arena` undone.
+
+        ``arena`` is ``(frames, features)`` or ``(frames, keypoints, 2)`` pixels, one frame
+        per row of ``rows`` (as in :meth:`to_arena`), such as the true pose of a synthetic
+        recording. In the world frame it is returned as it is; in the egocentric frame each
+        frame is moved by its ``-origin_x``, ``-origin_y`` and rotated by its ``-heading``,
+        the body frame of this table's own (tracked) keypoints. Returns float64 pixels,
+        the shape of ``arena``, that :meth:`to_arena` takes back exactly.
+        """
+        arena = np.asarray(arena, dtype=np.float64)
+        if not self.is_egocentric:
+            return arena
+        pose = self.frame[list(POSE_COLUMNS)].to_numpy(np.float64)[rows]
+        if len(pose) != len(arena):
+            raise ValueError(f"{len(arena)} frames of pixels for {len(pose)} rows")
+        moved = arena.reshape(len(arena), -1, 2) - pose[:, None, :2]
+        posture = to_arena(moved, np.zeros((len(arena), 2)), -pose[:, 2])
+        return posture.reshape(arena.shape)
+
     def save(self, outdir: str | os.PathLike) -> None:
         """Write ``outdir/table.parquet`` and ``outdir/report.json``."""
         write_prepared(self.frame, self.report, outdir)

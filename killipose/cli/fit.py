@@ -59,8 +59,30 @@ def cmd_fit(args) -> None:
         names = clean.features
         features = ", ".join(names) if len(names) <= 12 else f"{len(names)} of them"
         raise InputError(f"{args.cleandir}: {err} (features: {features})") from None
+    if args.truth is not None:
+        metrics |= _against_truth(model, clean, args.truth)
     save_fit(model, metrics, args.outdir)
     log.info("test_mse %.6g in %.1f s", metrics["test_mse"], metrics["fit_seconds"])
+
+
+def _against_truth(model, clean, path: Path) -> dict:
+    """``--truth``: the fit's test errors against a synthetic recording's noise-free pose,
+    and the noise floor (:func:`killipose.metrics.truth_metrics`)."""
+    from killipose.io import read_table
+    from killipose.metrics import truth_metrics
+
+    if clean.report["kind"] != "pose":
+        raise InputError(f"--truth {path}: only pose data has a noise-free pose")
+    try:
+        found = truth_metrics(model, clean, read_table(path))
+    except InputError as err:
+        raise InputError(f"--truth {path}: {err}") from None
+    log.info(
+        "against the noise-free pose: %.3f px (noise floor %.3f px)",
+        found["truth_test_error_px"],
+        found["noise_floor_px"],
+    )
+    return found
 
 
 def _tag_log(tag: str) -> None:
@@ -113,6 +135,14 @@ def register(add) -> None:
         "(a KEY the model does not take gets the list of those it does)",
     )
     p.add_argument("--threads", type=int, required=True, help="CPU threads")
+    p.add_argument(
+        "--truth",
+        type=Path,
+        metavar="PATH",
+        help="synthetic data: the noise-free pose of the table CLEANDIR was made from "
+        "(`killipose synth --truth`); adds the test errors against it and the noise floor "
+        "to metrics.json",
+    )
     p.add_argument(
         "--checkpoint",
         type=Path,

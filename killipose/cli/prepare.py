@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import logging
+from pathlib import Path
 
 from killipose.cleaning import FRAMES, clean_table
 from killipose.cli.inputs import prepared
@@ -16,14 +17,14 @@ from killipose.io.describe import describe_file
 from killipose.mnist import MIRROR, fetch_mnist, load_mnist
 from killipose.plots.quality import plot_missing_data
 from killipose.report import write_cleaning_summary
-from killipose.synthetic import make_killifish_table
+from killipose.synthetic import make_killifish_table, make_killifish_tables
 
 log = logging.getLogger("killipose")
 
 
 EXAMPLES = {
     "synth": "killipose synth results/killifish/synthetic.parquet --frames 1726812 --fps 20 "
-    "--seed 0",
+    "--seed 0 --truth results/killifish/synthetic-truth.parquet",
     "clean": "killipose clean data/fish.csv results/fish/clean --max-gap 10",
     "info": "killipose info data/mouse-DLC_resnet50.h5",
     "prepare-mnist": "killipose prepare-mnist data/mnist results/mnist/clean --seed 0",
@@ -34,8 +35,12 @@ EXAMPLES = {
 
 
 def cmd_synth(args) -> None:
-    """Generate the synthetic killifish table (Parquet)."""
-    table = make_killifish_table(frames=args.frames, fps=args.fps, seed=args.seed)
+    """Generate the synthetic killifish table (Parquet), and its noise-free pose."""
+    if args.truth is None:
+        table = make_killifish_table(frames=args.frames, fps=args.fps, seed=args.seed)
+    else:
+        table, truth = make_killifish_tables(frames=args.frames, fps=args.fps, seed=args.seed)
+        write_parquet(truth, args.truth)
     write_parquet(table, args.out)
     log.info(
         "wrote %s: %d rows (frames 0..%d, %d dropped by the camera)",
@@ -155,6 +160,13 @@ def register(add) -> None:
     p.add_argument("--frames", type=int, required=True, help="last camera frame number")
     p.add_argument("--fps", type=float, required=True)
     p.add_argument("--seed", type=int, required=True)
+    p.add_argument(
+        "--truth",
+        type=Path,
+        metavar="PATH",
+        help="also write the noise-free pose of the same rows here (Parquet): no tracker "
+        "noise, dropouts or jumps; `killipose fit --truth` scores models against it",
+    )
 
     p = add(cmd_clean, paths=("table", "outdir"))
     _add_clean_options(p)

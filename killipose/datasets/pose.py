@@ -81,7 +81,8 @@ class PoseKind(DatasetKind):
                 f"At **{dim}-D**, test error ÷ PCA's ({seeds_phrase(others)}): "
                 f"{ratios(others, pca)}. Test RMSE: {px}."
             ]
-            bullets += [b for b in (linear_verdict(others, pca), _gain(others, pca, dim)) if b]
+            found = (linear_verdict(others, pca), _gain(others, pca, dim), _truth([pca, *others]))
+            bullets += [b for b in found if b]
             paragraphs.append("\n".join(f"* {b}" for b in bullets))
         paragraphs.append(f"**Main caveat**: {_caveat(report, metrics)}")
         return paragraphs
@@ -174,6 +175,25 @@ def _gain(others: list[dict], pca: dict, dim: int) -> str:
     return (
         f"The {label(best['model'])}'s gain over PCA is largest at {where}; least at {least} "
         f"({theirs[least]:.2f} → {ours[least]:.2f} px; mean keypoint error)."
+    )
+
+
+def _truth(fits: list[dict]) -> str | None:
+    """Synthetic data: each fit's test error against the noise-free pose, and the floor
+    (:func:`killipose.metrics.truth_metrics`); ``None`` where there is no truth."""
+    if not all("truth_test_error_px" in m for m in fits):
+        return None
+    px = ", ".join(f"{label(m['model'])} {m['truth_test_error_px']:.2f} px" for m in fits)
+    floor = fits[0]["noise_floor_px"]
+    below = [label(m["model"]) for m in fits if m["truth_test_error_px"] < floor]
+    verdict = (
+        f"below it, nearer the true pose than the tracked data: {', '.join(below)}"
+        if below
+        else "no model is below it: none is nearer the true pose than the tracked data"
+    )
+    return (
+        f"Against the noise-free pose (mean keypoint error): {px}; tracker noise floor "
+        f"{floor:.2f} px (the tracked data's own error against it); {verdict}."
     )
 
 

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from killipose.models import model_rank
@@ -33,7 +35,11 @@ def model_comparison_figure(metrics: list[dict], title: str) -> Figure:
     each seed's test MSE (``test_mse_seeds``) as a dot.
 
     Returns three axes: test MSE with its ratio to the first model (a log scale when the
-    largest is over 20 times the smallest), test RMSE in pixels, error per keypoint.
+    largest is over 20 times the smallest), test RMSE in pixels, error per keypoint; and
+    for synthetic data, where every entry has the errors against the noise-free pose
+    (:func:`killipose.metrics.truth_metrics`), a fourth: each model's mean keypoint error
+    against the tracked data (filled) and against the noise-free pose (hatched), and the
+    tracker's noise as a dashed line.
     """
     metrics = sorted(metrics, key=lambda m: model_rank(m["model"]))
     names = [m["model"] for m in metrics]
@@ -43,8 +49,11 @@ def model_comparison_figure(metrics: list[dict], title: str) -> Figure:
     if all("fit_seconds" in m for m in metrics):  # and how long each fit took
         ticks = [f"{t}\n{duration(m['fit_seconds'])}" for t, m in zip(ticks, metrics, strict=True)]
     many = len(metrics) > 3  # more bars: a wider figure, smaller names and numbers
-    fig = Figure(figsize=(9.2 + 1.4 * max(len(metrics) - 3, 0), 3.8), layout="constrained")
-    ax_mse, ax_px, ax_kp = fig.subplots(1, 3, width_ratios=[1.1, 1, 2])
+    truth = all("truth_test_error_px" in m for m in metrics)
+    width = 9.2 + 1.4 * max(len(metrics) - 3, 0)
+    fig = Figure(figsize=(width * (1.35 if truth else 1), 3.8), layout="constrained")
+    ratios = [1.1, 1, 2, 1.35] if truth else [1.1, 1, 2]
+    ax_mse, ax_px, ax_kp, *ax_truth = fig.subplots(1, len(ratios), width_ratios=ratios)
     # Upright numbers when the bars are many, so that neighbours' numbers do not overlap.
     upright = {"fontsize": 7, "rotation": 90, "padding": 2} if many else {"fontsize": 8}
     _mse_panel(ax_mse, metrics, ticks, colours, labels[0], upright)
@@ -70,10 +79,54 @@ def model_comparison_figure(metrics: list[dict], title: str) -> Figure:
     ax_kp.set_title("per keypoint, test block")
     ax_kp.legend(frameon=False, fontsize=8, ncols=2 if many else 1)
     ax_kp.margins(y=0.35 if many else 0.1)  # room above the bars for the legend
-    for ax in (ax_mse, ax_px):
+    if truth:
+        _truth_panel(ax_truth[0], metrics, ticks, colours, upright)
+    for ax in (ax_mse, ax_px, *ax_truth):
         ax.tick_params(axis="x", labelsize=7 if many else 8)  # names on lines, upright
     fig.suptitle(title)
     return fig
+
+
+#: The label of the noise floor wherever it is drawn.
+NOISE_FLOOR = "tracker noise (synthetic data)"
+
+
+def _truth_panel(ax: Axes, metrics: list[dict], ticks: list[str], colours: list, numbers: dict):
+    """Each model's mean keypoint error on the test block against the tracked data (the
+    mean of ``test_error_px``, filled bars) and against the noise-free pose
+    (``truth_test_error_px``, hatched), and the noise floor (``noise_floor_px``: the
+    tracked data's own error against the truth, the same for every fit) as a dashed line."""
+    x = np.arange(len(metrics))
+    tracked = [float(np.mean(list(m["test_error_px"].values()))) for m in metrics]
+    truth = [m["truth_test_error_px"] for m in metrics]
+    half = 0.38
+    filled = ax.bar(x - half / 2, tracked, half, color=colours)
+    hatched = ax.bar(
+        x + half / 2, truth, half, facecolor="white", edgecolor=colours, hatch="////", lw=1
+    )
+    for bars, values in ((filled, tracked), (hatched, truth)):
+        ax.bar_label(bars, [f"{v:.2f}" for v in values], **numbers)
+    floor = metrics[0]["noise_floor_px"]
+    ax.axhline(floor, color="#222222", ls="--", lw=1.2, zorder=3)
+    ax.set_xticks(x, ticks)
+    ax.set_ylabel("mean keypoint error (px)")
+    ax.set_title("against the noise-free pose")
+    ax.set_ylim(0, 1.45 * max(*tracked, *truth, floor))  # room for the legend
+    ax.legend(
+        [
+            Patch(facecolor="#888888"),
+            Patch(facecolor="white", edgecolor="#444444", hatch="////"),
+            Line2D([], [], color="#222222", ls="--", lw=1.2),
+        ],
+        [
+            "against the tracked data",
+            "against the noise-free pose",
+            f"{NOISE_FLOOR}: {floor:.2f} px",
+        ],
+        frameon=False,
+        fontsize=7,
+        loc="upper left",
+    )
 
 
 def _mse_panel(
@@ -164,8 +217,9 @@ def room_figure(curve: pd.DataFrame, metrics: list[dict], title: str) -> Figure:
     Left: PCA's test MSE at every code size in ``curve`` (from
     :func:`killipose.metrics.pca_by_dimension`), the line every linear code lies on, and
     each fitted model's test MSE at its sizes (``metrics``, seeds averaged: mean and sd
-    as error bars). Right: the share of the training variance each component explains
-    (bars) and their running total (line).
+    as error bars); on synthetic data, the noise floor (``noise_floor_mse``: the tracked
+    data's own error against the noise-free pose) as a dashed line. Right: the share of
+    the training variance each component explains (bars) and their running total (line).
     """
     fig = Figure(figsize=(9.0, 3.6), layout="constrained")
     error, scree = fig.subplots(1, 2)
@@ -184,6 +238,9 @@ def room_figure(curve: pd.DataFrame, metrics: list[dict], title: str) -> Figure:
             color=MODEL_COLOURS.get(m["model"], "#444444"),
             label=f"{model_label(m['model'])} (fitted)",
         )
+    floor = next((m["noise_floor_mse"] for m in metrics if "noise_floor_mse" in m), None)
+    if floor is not None:
+        error.axhline(floor, color="#222222", ls="--", lw=1.2, label=NOISE_FLOOR)
     error.set_yscale("log")
     error.set_xlabel("latent dimension")
     error.set_ylabel("test MSE (normalised units)")

@@ -11,6 +11,7 @@ from tests.helpers import ROOT, timeout
 
 #: The synthetic table's settings, which the workflow always passes.
 SYNTH = ("--frames", "2000", "--fps", "20", "--seed", "0")
+FIT_ARGS = ("--seed", "0", "--threads", "1")
 
 
 def run_cli(*args):
@@ -128,6 +129,41 @@ def test_synth_same_seed_same_file(tmp_path):
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
     main(["synth", str(tmp_path / "c.parquet"), *SYNTH[:-1], "1"])
     assert (tmp_path / "a.parquet").read_bytes() != (tmp_path / "c.parquet").read_bytes()
+
+
+def test_synth_writes_the_truth_and_fit_scores_against_it(tmp_path, capsys):
+    truth = tmp_path / "truth.parquet"
+    assert main(["synth", str(tmp_path / "s.parquet"), *SYNTH, "--truth", str(truth)]) == 0
+    assert main(["synth", str(tmp_path / "alone.parquet"), *SYNTH]) == 0
+    # the tracked table is the same file with or without its truth
+    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "alone.parquet").read_bytes()
+    assert main(["clean", str(tmp_path / "s.parquet"), str(tmp_path / "clean")]) == 0
+    fit = ["fit", str(tmp_path / "clean"), "--model", "pca", "--latent-dim", "4", *FIT_ARGS]
+    assert main([*fit[:2], str(tmp_path / "m"), *fit[2:], "--truth", str(truth)]) == 0
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert 0.65 < metrics["noise_floor_px"] < 0.85  # 0.6 px per coordinate: 0.75 px
+    assert metrics["truth_test_error_px"] > 0 and metrics["truth_test_mse"] > 0
+    assert 0 < metrics["noise_floor_mse"] < metrics["test_mse"]
+    assert main([*fit[:2], str(tmp_path / "plain"), *fit[2:]]) == 0
+    plain = json.loads((tmp_path / "plain" / "metrics.json").read_text())
+    assert not {k for k in plain if k.startswith(("truth", "noise_floor"))}
+    # the truth of another recording: one line naming the file
+    other = tmp_path / "other.parquet"
+    main(
+        [
+            "synth",
+            str(tmp_path / "x.parquet"),
+            "--frames",
+            "1000",
+            *SYNTH[2:],
+            "--truth",
+            str(other),
+        ]
+    )
+    capsys.readouterr()
+    assert main([*fit[:2], str(tmp_path / "bad"), *fit[2:], "--truth", str(other)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"killipose: error: --truth {other}: the noise-")
 
 
 CONFIG = ROOT / "config" / "config.yaml"

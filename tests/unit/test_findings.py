@@ -73,6 +73,31 @@ def test_pose_findings_say_when_the_linear_ae_falls_short_and_nothing_beats_pca(
     assert "nonlinear AE at 4-D (100% of fits)" in text
 
 
+def test_pose_findings_on_synthetic_data_give_the_error_against_the_truth_and_the_floor():
+    truth = {"pca": 1.2, "linear": (1.21, 1.23, 1.22), "nonlinear": (0.5, 0.6, 0.4)}
+    fits = fish_fits()
+    for m in fits:
+        error = truth[m["model"]]
+        error = error if m["model"] == "pca" else error[m["seed"]]
+        m |= {"truth_test_error_px": error, "noise_floor_px": 0.754}
+    synthetic = report(synthetic={"generator": "g", "seed": 0, "frames": 100, "fps": 20.0})
+    text = "\n\n".join(POSE.findings(synthetic, mean_over_seeds(fits)))
+    # seeds averaged: the nonlinear AE's mean 0.5 px, the linear AE's 1.22 px
+    assert (
+        "Against the noise-free pose (mean keypoint error): PCA 1.20 px, linear AE 1.22 px, "
+        "nonlinear AE 0.50 px; tracker noise floor 0.75 px (the tracked data's own error "
+        "against it); below it, nearer the true pose than the tracked data: nonlinear AE."
+    ) in text
+    for m in fits:
+        m["truth_test_error_px"] = 0.755  # just above the floor
+    text = "\n\n".join(POSE.findings(synthetic, mean_over_seeds(fits)))
+    assert "0.76 px; tracker noise floor 0.75 px" in text
+    assert "no model is below it" in text
+    # a user's file has no truth, and the findings say nothing of one
+    text = "\n\n".join(POSE.findings(report(), mean_over_seeds(fish_fits())))
+    assert "noise-free" not in text and "noise floor" not in text
+
+
 @pytest.mark.parametrize(
     ("extra", "seeds", "caveat"),
     [

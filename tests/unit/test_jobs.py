@@ -86,6 +86,17 @@ def test_the_raw_table_is_the_users_or_the_synthetic_one(tmp_path, monkeypatch):
     assert jobs.user_path("-x.csv") == "./-x.csv"  # never read as an option
 
 
+def test_only_a_synthetic_table_has_a_truth_to_score_against(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = config_of()
+    assert jobs.truth_table(config, "fish") == [] and jobs.truth_args(config, "fish") == ""
+    config["datasets"]["fish"]["synthetic"] = {"frames": 500, "fps": 20, "seed": 0}
+    assert jobs.truth_table(config, "fish") == ["results/fish/synthetic-truth.parquet"]
+    assert jobs.truth_args(config, "fish") == "--truth results/fish/synthetic-truth.parquet"
+    (tmp_path / "fish.csv").write_text("x_a,y_a\n1,2\n")
+    assert jobs.truth_table(config, "fish") == []  # the user's file: no truth
+
+
 def test_wildcard_patterns_and_name_arguments():
     assert jobs.one_of(["a", "b"]) == "a|b"
     assert jobs.one_of([]) == r"(?!x)x"

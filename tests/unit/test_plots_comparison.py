@@ -117,6 +117,39 @@ def test_comparison_of_many_models_is_wider_with_upright_numbers():
     assert few.axes[2].margins()[1] == 0.1 and many.axes[2].margins()[1] == 0.35
 
 
+def test_on_synthetic_data_a_panel_shows_the_error_against_the_truth_and_the_noise_floor():
+    truth = {"pca": (0.9, 0.05), "linear": (0.95, 0.06), "nonlinear": (0.5, 0.02)}
+    metrics = [pose_metrics(n, 1.0) for n in truth]
+    for m in metrics:
+        px, mse = truth[m["model"]]
+        m |= {"truth_test_error_px": px, "truth_test_mse": mse}
+        m |= {"noise_floor_px": 0.75, "noise_floor_mse": 0.03}
+    fig = model_comparison_figure(metrics, "t")
+    assert len(fig.axes) == 4
+    ax = fig.axes[3]
+    assert ax.get_title() == "against the noise-free pose"
+    # against the tracked data (the mean of the keypoints' 1, 2, 3), then against the truth
+    filled, hatched = ax.patches[:3], ax.patches[3:]
+    assert [b.get_height() for b in filled] == [2.0, 2.0, 2.0]
+    assert [b.get_height() for b in hatched] == [0.9, 0.95, 0.5]
+    assert {b.get_hatch() for b in hatched} == {"////"} and not filled[0].get_hatch()
+    assert [to_hex(b.get_edgecolor()) for b in hatched] == [MODEL_COLOURS[n] for n in truth]
+    assert numbers(ax) == ["2.00", "2.00", "2.00", "0.90", "0.95", "0.50"]
+    (floor,) = ax.lines
+    np.testing.assert_array_equal(floor.get_ydata(), [0.75, 0.75])
+    assert floor.get_linestyle() == "--"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "against the tracked data",
+        "against the noise-free pose",
+        "tracker noise (synthetic data): 0.75 px",
+    ]
+    assert fig.get_size_inches()[0] == pytest.approx(9.2 * 1.35)
+    # a user's data (no truth), or fits of which one lacks it: the three panels alone
+    for m in metrics[1:]:
+        del m["truth_test_error_px"]
+    assert len(model_comparison_figure(metrics, "t").axes) == 3
+
+
 def dim_metrics() -> list[dict]:
     """Fits given out of order: nonlinear at 8, 2, 4; PCA at 4 and 2; one VAE at 4."""
     fits = [("nonlinear", 8), ("pca", 4), ("nonlinear", 2), ("vae", 4), ("pca", 2)]
@@ -203,3 +236,12 @@ def test_room_figure_draws_the_curve_the_fits_and_the_scree():
     assert labels == ["PCA (fitted)", "nonlinear AE (fitted)"]  # registry order
     np.testing.assert_allclose([p.get_height() for p in scree.patches], [0.8, 0.15, 0.04])
     np.testing.assert_allclose(scree.lines[0].get_ydata(), [0.8, 0.95, 0.99])
+    assert "tracker noise (synthetic data)" not in labels  # a user's data: no floor
+    # synthetic data: the tracked data's own error against the truth, a dashed line
+    for m in fits:
+        m["noise_floor_mse"] = 0.02
+    error = room_figure(curve, fits, "fish").axes[0]
+    (floor,) = [line for line in error.lines if line.get_linestyle() == "--"]
+    np.testing.assert_array_equal(floor.get_ydata(), [0.02, 0.02])
+    assert floor.get_label() == "tracker noise (synthetic data)"
+    assert "tracker noise (synthetic data)" in error.get_legend_handles_labels()[1]

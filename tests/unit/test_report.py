@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from killipose import clean_table, make_killifish_table
@@ -80,6 +81,22 @@ def test_metrics_table_orders_models_and_gives_the_ratio_to_pca():
     table = kp_report.metrics_table(metrics)
     assert list(table["model"]) == ["pca", "linear", "nonlinear"]
     np.testing.assert_allclose(table["test_mse / PCA"], [1.0, 1.01, 0.5])
+
+
+def test_the_metrics_table_of_synthetic_data_has_the_errors_against_the_truth(tmp_path):
+    fits = [fit_metrics("pca", 1.0), fit_metrics("nonlinear", 0.5)]
+    kp_report.write_metrics_table(fits, tmp_path / "a.csv", tmp_path / "a.html", "fish")
+    assert "vs truth" not in (tmp_path / "a.html").read_text()  # a user's data: no truth
+    for m, px in zip(fits, (0.93, 0.61), strict=True):
+        m |= {"truth_test_error_px": px, "truth_test_mse": px / 1e4}
+        m |= {"noise_floor_px": 0.7634, "noise_floor_mse": 7.8e-5}
+    kp_report.write_metrics_table(fits, tmp_path / "m.csv", tmp_path / "m.html", "fish")
+    csv = pd.read_csv(tmp_path / "m.csv")
+    assert list(csv["truth_test_error_px"]) == [0.93, 0.61]
+    assert list(csv["noise_floor_mse"]) == [7.8e-5, 7.8e-5]
+    page = (tmp_path / "m.html").read_text()
+    assert "<th>vs truth (px)</th>" in page and "<td>0.610</td>" in page
+    assert "<th>noise floor (px)</th>" in page and "<td>0.763</td>" in page
 
 
 def test_cleaning_summary_says_the_data_are_synthetic(tmp_path):

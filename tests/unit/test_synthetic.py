@@ -1,7 +1,15 @@
+import hashlib
+
 import numpy as np
 import pandas as pd
+import pytest
 
-from killipose.synthetic import BODY, make_killifish_table
+from killipose.synthetic import BODY, make_killifish_table, make_killifish_tables
+
+#: sha256 of make_killifish_table(frames=2000, seed=3)'s values (rounded to 1e-6 px, NaN
+#: as -1: a last-bit difference of another machine's sin and cos does not count), taken
+#: before the noise-free pose was added. The tracked table must never change with it.
+TRACKED_2000_SEED_3 = "9c2d8f592aa1c1752c6ee4f0bab5da53e3afe5a8e3cb47b144f14f0903d9bdba"
 
 
 def test_schema_matches_the_killifish_export(fish):
@@ -44,3 +52,32 @@ def test_fish_has_a_fish_body_and_beats_its_tail():
     speed = np.hypot(*np.diff(fish[["x_snout", "y_snout"]].to_numpy(), axis=0).T)
     assert np.nanpercentile(speed, 20) < 1.5 < 3.0 < np.nanpercentile(speed, 90)
     assert set(BODY) == {"snout", "midbody", "sidebody", "endbody", "tail", "fan"}
+
+
+def test_the_tracked_table_is_the_one_it_was_before_the_truth():
+    table = make_killifish_table(frames=2000, seed=3)
+    values = np.nan_to_num(np.round(table.to_numpy(), 6), nan=-1.0)
+    assert hashlib.sha256(values.tobytes()).hexdigest() == TRACKED_2000_SEED_3
+    tracked, _ = make_killifish_tables(frames=2000, seed=3)
+    pd.testing.assert_frame_equal(tracked, table)
+    assert tracked.attrs == table.attrs
+
+
+def test_the_truth_is_the_tracked_rows_without_the_trackers_errors():
+    tracked, truth = make_killifish_tables(frames=20000, seed=0)
+    assert list(truth.columns) == list(tracked.columns)
+    pd.testing.assert_frame_equal(
+        truth[["frame_count", "frame_timestamp"]], tracked[["frame_count", "frame_timestamp"]]
+    )
+    assert truth.attrs["synthetic"] == tracked.attrs["synthetic"] | {"noise_free": True}
+    points = [c for c in truth.columns if c[:2] in ("x_", "y_") and "sidebody" not in c]
+    assert truth[["x_sidebody", "y_sidebody"]].isna().all().all()
+    assert not truth[points].isna().any().any()  # no dropouts
+    assert tracked[points].isna().any(axis=1).mean() > 0.01  # which the tracked table has
+    # Row for row, the difference is the tracker's noise, 0.6 px per coordinate, plus the
+    # rare jumps: a row off by one frame would add the fish's motion.
+    noise = (tracked[points] - truth[points]).to_numpy().ravel()
+    noise = noise[np.isfinite(noise)]
+    assert np.median(np.abs(noise)) == pytest.approx(0.6 * 0.6745, rel=0.03)
+    assert np.percentile(np.abs(noise), 99.9) < 0.6 * 3.6
+    assert 0 < np.sum(np.abs(noise) > 10) <= 2  # the one jump (n // 20,000), x and y

@@ -55,6 +55,14 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
     # PCA is the best linear autoencoder: a trained linear AE reaches it.
     assert metrics["linear"]["test_mse"] <= 1.02 * metrics["pca"]["test_mse"]
     assert metrics["linear"]["test_mse"] >= 0.98 * metrics["pca"]["test_mse"]
+    # Synthetic data: the fish's noise-free pose in the same rows, and every fit scored
+    # against it; the floor, the tracked data's own error, is the tracker's 0.6 px noise.
+    truth = pd.read_parquet(out / "synthetic-truth.parquet")
+    pd.testing.assert_series_equal(truth["frame_count"], table["frame_count"])
+    floors = {m["noise_floor_px"] for m in metrics.values()}
+    assert len(floors) == 1 and 0.7 < floors.pop() < 0.85
+    for m in metrics.values():
+        assert 0 < m["truth_test_error_px"] < 2 and m["truth_test_mse"] > 0
 
     latent = pd.read_parquet(out / "models" / "nonlinear-4d" / "latent.parquet")
     assert list(latent.columns[-4:]) == ["z1", "z2", "z3", "z4"]
@@ -75,7 +83,7 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
     assert escape(window["why"]) in page
     for name, panels in (
         ("qc-missing.png", 1),
-        ("comparison-4d.png", 3),  # MSE, RMSE, error per keypoint
+        ("comparison-4d.png", 4),  # MSE, RMSE, error per keypoint, against the truth
         ("latents-4d.png", 3),  # a column per model
         ("latents-pca-4d.png", 3),  # traces and two planes
         ("latents-linear-4d.png", 3),
@@ -98,6 +106,8 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
     # the captions say what each model assumes, the fold's match to the synthetic fish too
     assert "which is how the synthetic fish is made" in html
     assert "a synthetic table made by" in html
+    assert "Against the noise-free pose (mean keypoint error): PCA " in html
+    assert "The dashed line is the tracker noise" in html  # the comparison's caption
     assert "javascript:app.showResultInfo('results/killifish/figures/comparison-4d.png')" in html
     assert 'var metadata = {"datasets": 1, "fits (models x dimensions x seeds)": 3}' in html
 
@@ -162,6 +172,7 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
     assert report["fps"] == pytest.approx(30.0)
     metrics = json.loads((cwd / "results/mouse_pq/models/vae-2d/metrics.json").read_text())
     assert metrics["latent_dim"] == 2 and set(metrics["test_error_px"]) == {"nose", "neck", "hip"}
+    assert "noise_floor_px" not in metrics  # a user's table has no noise-free pose
     assert (cwd / "results/mouse_csv/animations/reconstruction-4d.mp4").is_file()
     models = cwd / "results/mouse_csv/models"
     assert json.loads((models / "linear-4d/seed-1/metrics.json").read_text())["seed"] == 1

@@ -51,6 +51,14 @@ def raw_table(wildcards):
     return jobs.raw_table(config, wildcards.dataset)
 
 
+def truth_table(dataset):
+    return jobs.truth_table(config, dataset)
+
+
+def truth_args(dataset):
+    return jobs.truth_args(config, dataset)
+
+
 def clean_mem_mb(wildcards, input):
     return jobs.clean_mem_mb(input[0], input.size_mb)
 

@@ -1,7 +1,9 @@
 rule synthesise:
-    """A synthetic killifish table, when the configured data file is absent."""
+    """A synthetic killifish table, when the configured data file is absent, and its
+    noise-free pose (the models are scored against it too)."""
     output:
-        f"{RESULTS}/{{dataset}}/synthetic.parquet",
+        table=f"{RESULTS}/{{dataset}}/synthetic.parquet",
+        truth=f"{RESULTS}/{{dataset}}/synthetic-truth.parquet",
     log:
         f"{RESULTS}/logs/{{dataset}}/synthesise.log",
     benchmark:
@@ -18,5 +20,5 @@ rule synthesise:
         fps=lambda w: settings(w.dataset)["synthetic"]["fps"],
         seed=lambda w: settings(w.dataset)["synthetic"]["seed"],
     shell:
-        "killipose synth {output:q} --frames {params.frames} --fps {params.fps} "
-        "--seed {params.seed} 2> {log:q}"
+        "killipose synth {output.table:q} --frames {params.frames} --fps {params.fps} "
+        "--seed {params.seed} --truth {output.truth:q} 2> {log:q}"

@@ -9,6 +9,7 @@ rule fit:
     input:
         table=rules.clean.output.table,
         report=rules.clean.output.report,
+        truth=lambda w: truth_table(w.dataset),  # synthetic data only
     output:
         model=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/model.pt",
         metrics=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/metrics.json",
@@ -28,10 +29,11 @@ rule fit:
         cleandir=lambda w, input: os.path.dirname(input.table),
         outdir=lambda w, output: os.path.dirname(output.model),
         args=fit_args,
+        truth=lambda w: truth_args(w.dataset),
     # The log goes to the terminal too: a line per epoch, with the time left.
     shell:
         "killipose fit {params.cleandir:q} {params.outdir:q} --model {wildcards.model} "
-        "--latent-dim {wildcards.dim} --threads {threads} {params.args} 2>&1 "
+        "--latent-dim {wildcards.dim} --threads {threads} {params.args} {params.truth} 2>&1 "
         "| tee {log:q} >&2"
 
 
@@ -79,6 +81,7 @@ rule compare:
     params:
         title=lambda w: f"{w.dataset}: test error at {w.dim}-D",
         assumptions=lambda w: jobs.assumptions(models_of(w.dataset)),  # for the captions
+        synthetic=lambda w: bool(truth_table(w.dataset)),  # the panel against the truth
     shell:
         "killipose compare {input:q} --figure {output.figure:q} --csv {output.csv:q} "
         "--html {output.html:q} --title {params.title:q} 2> {log:q}"
