@@ -157,12 +157,16 @@ def code_correlations(
 ) -> pd.DataFrame:
     """Pearson's r of each code dimension (``z1`` ... of a latent table) with each
     kinematic (columns of :func:`kinematics`, same rows), over the frames where both are
-    known: at most ``most`` of them, evenly spaced over the recording."""
+    known: at most ``most`` of them, evenly spaced over the recording. A kinematic never
+    known (the bend of fewer than three keypoints) is left out, not every frame with it."""
     zs = [c for c in latent.columns if c.startswith("z")]
-    both = pd.concat([latent[zs].reset_index(drop=True), moves.reset_index(drop=True)], axis=1)
+    known = [c for c in moves.columns if moves[c].notna().any()]
+    both = pd.concat(
+        [latent[zs].reset_index(drop=True), moves[known].reset_index(drop=True)], axis=1
+    )
     both = both.dropna()
     both = both.iloc[:: max(len(both) // most, 1)]
-    r = both.corr().loc[zs, list(moves.columns)]
+    r = both.corr().loc[zs, known]
     r.attrs["frames"] = len(both)
     return r
 

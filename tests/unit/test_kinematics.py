@@ -146,6 +146,11 @@ def test_correlations_put_each_code_with_what_it_follows():
     assert r.loc["z1", "x"] == pytest.approx(1.0)
     assert r.loc["z2", "heading_sin"] == pytest.approx(-1.0)
     assert list(r.index) == ["z1", "z2"] and r.attrs["frames"] == 398  # row 0 has no speed
+    # Two keypoints have no bend: it is left out, and the rest still correlate.
+    moves[["bend", "bend_size", "tail_beat"]] = np.nan
+    r = code_correlations(latent, moves)
+    assert "bend" not in r.columns and r.attrs["frames"] == 398
+    assert r.loc["z1", "x"] == pytest.approx(1.0)
 
 
 def test_code_kinematics_writes_a_table_per_model_and_checks_the_rows(tmp_path, capsys):
