@@ -190,6 +190,16 @@ def fit_metrics(config: dict, dataset: str) -> list[str]:
     return [f for model, dim in fits for f in seed_metrics(config, dataset, [model], [dim])]
 
 
+def room_metrics(config: dict, dataset: str) -> list[str]:
+    """metrics.json of the room figure: every fit of ``dataset``, and one (the first
+    seed's) of each of its models at every size of ``room_dims`` that it does not fit."""
+    ds = dataset_settings(config, dataset)
+    extra = [d for d in config["room_dims"] if d not in ds["latent_dims"]]
+    return fit_metrics(config, dataset) + [
+        f"{model_dir(config, dataset, m, d)}/metrics.json" for m in ds["models"] for d in extra
+    ]
+
+
 def findings_inputs(config: dict) -> list[str]:
     """The files the findings are read from: each dataset's prepared-data report, then the
     metrics of every fit, every seed (datasets in ``run`` order)."""

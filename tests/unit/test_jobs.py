@@ -75,6 +75,18 @@ def test_every_seed_gets_its_own_folder_but_pca_is_fitted_once():
     ]
 
 
+def test_the_room_figure_reads_every_fit_and_one_more_of_each_model_at_each_room_size():
+    config = config_of(room_dims=[2, 4], models=["pca", "nonlinear"])
+    assert jobs.room_metrics(config, "fish") == [
+        *jobs.fit_metrics(config, "fish"),  # 4-D: every seed of each
+        "results/fish/models/pca-2d/metrics.json",
+        "results/fish/models/nonlinear-2d/metrics.json",  # the first seed's only
+    ]
+    assert jobs.fit_metrics(config, "fish")[-1] == (
+        "results/fish/models/nonlinear-4d/seed-4/metrics.json"
+    )
+
+
 def test_the_raw_table_is_the_users_or_the_synthetic_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = config_of()

@@ -226,6 +226,7 @@ def test_room_figure_draws_the_curve_the_fits_and_the_scree():
         }
     )
     fits = [
+        {"model": "nonlinear", "latent_dim": 3, "test_mse": 0.008},  # one fit: no sd
         {"model": "nonlinear", "latent_dim": 2, "test_mse": 0.05, "test_mse_sd": 0.01},
         {"model": "pca", "latent_dim": 2, "test_mse": 0.1, "test_mse_sd": float("nan")},
     ]
@@ -234,6 +235,12 @@ def test_room_figure_draws_the_curve_the_fits_and_the_scree():
     np.testing.assert_allclose(error.lines[0].get_ydata(), [1.0, 0.1, 0.01])
     labels = error.get_legend_handles_labels()[1]
     assert labels == ["PCA (fitted)", "nonlinear AE (fitted)"]  # registry order
+    # Each model's fits joined in order of size, offset a little to the right by rank.
+    (joined,) = [
+        line for line in error.lines if line.get_color() == MODEL_COLOURS["nonlinear"]
+    ][:1]
+    np.testing.assert_allclose(np.asarray(joined.get_ydata(), float), [0.05, 0.008])
+    assert joined.get_xdata()[0] < joined.get_xdata()[1]
     np.testing.assert_allclose([p.get_height() for p in scree.patches], [0.8, 0.15, 0.04])
     np.testing.assert_allclose(scree.lines[0].get_ydata(), [0.8, 0.95, 0.99])
     assert "tracker noise (synthetic data)" not in labels  # a user's data: no floor

@@ -159,17 +159,18 @@ use rule training_curves as mnist_training_curves with:
 
 
 rule plot_room:
-    """How much room there is: PCA's error at every code size 1-8, its scree, the fits."""
+    """How much room there is: PCA's error at every code size, its scree, and each model's
+    at the sizes of room_dims."""
     input:
         table=rules.clean.output.table,
-        metrics=lambda w: fit_metrics(w.dataset),
+        metrics=lambda w: jobs.room_metrics(config, w.dataset),
     output:
         report(
             f"{RESULTS}/{{dataset}}/figures/room.png",
             caption="../report/room.rst",
             category="{dataset}",
             subcategory="2. Models",
-            labels={"figure": "4. error against code size", "latent dim": "1-8"},
+            labels={"figure": "4. error against code size", "latent dim": "all"},
         ),
     log:
         f"{RESULTS}/logs/{{dataset}}/plot_room.log",
@@ -183,7 +184,8 @@ rule plot_room:
         runtime=10,
     params:
         cleandir=lambda w, input: os.path.dirname(input.table),
-        max_dim=8,
+        max_dim=max(config["room_dims"]),
+        room_dims=config["room_dims"],  # for the caption
         title=lambda w: f"{w.dataset}: test error against code size",
     shell:
         "killipose plot-room {params.cleandir:q} {output:q} {input.metrics:q} "
