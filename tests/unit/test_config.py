@@ -423,7 +423,8 @@ def test_config_readme_is_generated_from_the_current_schema():
 def test_every_default_is_filled_in_from_the_schema_once():
     config = {"run": ["f"], "datasets": {"f": {"kind": "pose", "path": "f.csv"}}}
     validate_config(config, SCHEMA)
-    assert config["clean"]["max_gap"] == 10 and config["animation"] == {"frames": 1000, "magnify": 5}
+    assert config["clean"]["max_gap"] == 10
+    assert config["animation"] == {"frames": 1000, "magnify": 5}
     assert config["seeds"] == 1 and config["models"] == ["pca", "linear", "nonlinear"]
     assert config["datasets"]["f"] == {
         "kind": "pose",

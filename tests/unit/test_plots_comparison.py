@@ -236,9 +236,7 @@ def test_room_figure_draws_the_curve_the_fits_and_the_scree():
     labels = error.get_legend_handles_labels()[1]
     assert labels == ["PCA (fitted)", "nonlinear AE (fitted)"]  # registry order
     # Each model's fits joined in order of size, offset a little to the right by rank.
-    (joined,) = [
-        line for line in error.lines if line.get_color() == MODEL_COLOURS["nonlinear"]
-    ][:1]
+    (joined,) = [line for line in error.lines if line.get_color() == MODEL_COLOURS["nonlinear"]][:1]
     np.testing.assert_allclose(np.asarray(joined.get_ydata(), float), [0.05, 0.008])
     assert joined.get_xdata()[0] < joined.get_xdata()[1]
     np.testing.assert_allclose([p.get_height() for p in scree.patches], [0.8, 0.15, 0.04])
