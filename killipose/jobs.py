@@ -192,11 +192,15 @@ def fit_metrics(config: dict, dataset: str) -> list[str]:
 
 def room_metrics(config: dict, dataset: str) -> list[str]:
     """metrics.json of the room figure: every fit of ``dataset``, and one (the first
-    seed's) of each of its models at every size of ``room_dims`` that it does not fit."""
+    seed's) of each of its models at every size of ``room_dims`` that it does not fit and
+    can: the fold design needs a 2-D code at least (one circle)."""
     ds = dataset_settings(config, dataset)
     extra = [d for d in config["room_dims"] if d not in ds["latent_dims"]]
     return fit_metrics(config, dataset) + [
-        f"{model_dir(config, dataset, m, d)}/metrics.json" for m in ds["models"] for d in extra
+        f"{model_dir(config, dataset, m, d)}/metrics.json"
+        for m in ds["models"]
+        for d in extra
+        if d >= 2 or (MODELS[m].defaults | train_params(config, dataset, m)).get("design") != "fold"
     ]
 
 

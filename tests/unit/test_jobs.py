@@ -85,6 +85,14 @@ def test_the_room_figure_reads_every_fit_and_one_more_of_each_model_at_each_room
     assert jobs.fit_metrics(config, "fish")[-1] == (
         "results/fish/models/nonlinear-4d/seed-4/metrics.json"
     )
+    # The fold design (the nonlinear AE's on poses) has no 1-D code; an MLP has.
+    config = config_of(room_dims=[1, 4], models=["pca", "nonlinear"])
+    assert jobs.room_metrics(config, "fish")[-1] == "results/fish/models/pca-1d/metrics.json"
+    mlp = {"nonlinear": {"design": "mlp"}}
+    config = config_of(room_dims=[1, 4], models=["pca", "nonlinear"], model_params=mlp)
+    assert jobs.room_metrics(config, "fish")[-1] == (
+        "results/fish/models/nonlinear-1d/metrics.json"
+    )
 
 
 def test_the_raw_table_is_the_users_or_the_synthetic_one(tmp_path, monkeypatch):
