@@ -29,10 +29,8 @@ SMALL = {
 
 
 @pytest.mark.slow
-def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
-    cwd = workdir(tmp_path)
-    result = snakemake(cwd, "--configfile", str(TEST_CONFIG), step="workflow_default")
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_default_workflow_on_a_small_synthetic_fish(small_run):
+    cwd = small_run  # the run and its report, shared with the report's browser test
     out = cwd / "results" / "killifish"
 
     table = pd.read_parquet(out / "synthetic.parquet")
@@ -93,9 +91,6 @@ def test_default_workflow_on_a_small_synthetic_fish(tmp_path):
     csv = pd.read_csv(out / "metrics-4d.csv")
     assert list(csv["model"]) == ["pca", "linear", "nonlinear"]
 
-    args = ("--configfile", str(TEST_CONFIG), "--report", "report.html")
-    result = snakemake(cwd, *args, step="workflow_report")
-    assert result.returncode == 0, result.stderr[-3000:]
     html = (cwd / "report.html").read_text()
     assert "reconstruction-4d.html" in html and "comparison-4d.png" in html
     # The landing page, by the default profile: what the run found, from its numbers (with
