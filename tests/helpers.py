@@ -43,8 +43,9 @@ SLOWEST = {
     "interrupt_dry_run": 6,  # 5.7
     "interrupt_rerun": 30,  # 25.9
     "interrupt_reference_fit": 25,  # 20.8
-    "workflow_default": 210,  # 205.2 (test_workflow)
+    "workflow_default": 210,  # 205.2 (test_workflow, the small_run fixture)
     "workflow_report": 10,  # 7.6
+    "report_browser_step": 5,  # 4.6: opening report.html, the slowest step (test_report_browser)
     "workflow_any_table": 280,  # 275.9
     "workflow_tracker_file": 150,  # 144.0 (beside a 1-thread benchmark)
     "workflow_mnist": 150,  # 140.1
