@@ -31,7 +31,8 @@ pytestmark = [
 ]
 
 #: What a view shows: its visible text, and its pictures, videos and plots that have a
-#: size on the screen and something in them (an image decoded, a video's first frame).
+#: size on the screen and something in them (an image decoded, a video's first frame); and
+#: the errors docutils wrote into it where a caption's reStructuredText did not parse.
 SHOWN = """root => {
     const drawn = [...root.querySelectorAll("img, video, canvas, svg")].filter(el => {
         const box = el.getBoundingClientRect();
@@ -40,7 +41,8 @@ SHOWN = """root => {
         if (el.tagName === "VIDEO") return el.videoWidth > 0;
         return true;
     });
-    return {text: root.innerText.trim().length, drawn: drawn.map(el => el.tagName)};
+    const rst = [...root.querySelectorAll(".system-message")].map(el => el.innerText);
+    return {text: root.innerText.trim().length, drawn: drawn.map(el => el.tagName), rst};
 }"""
 
 #: Play a video muted from its start and wait (at most ``limit`` ms) until it has played
@@ -121,9 +123,11 @@ class Walk:
 
 
 def assert_shown(where, name: str) -> list[str]:
-    """``where`` (an element's locator) shows text or media; the tags of its media."""
+    """``where`` (an element's locator) shows text or media, and no reStructuredText
+    error; the tags of its media."""
     shown = where.evaluate(SHOWN)
     assert shown["text"] > 0 or shown["drawn"], f"{name}: nothing shown ({shown})"
+    assert not shown["rst"], f"{name}: reStructuredText errors {shown['rst']}"
     return shown["drawn"]
 
 
