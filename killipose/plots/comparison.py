@@ -228,16 +228,20 @@ def room_figure(curve: pd.DataFrame, metrics: list[dict], title: str) -> Figure:
     for name in sorted({m["model"] for m in metrics}, key=model_rank):
         fits = sorted((m for m in metrics if m["model"] == name), key=lambda m: m["latent_dim"])
         sd = np.array([m.get("test_mse_sd", np.nan) for m in fits], dtype=float)
+        x = [m["latent_dim"] + 0.08 * model_rank(name) for m in fits]
+        y = [m["test_mse"] for m in fits]
+        colour = MODEL_COLOURS.get(name, "#444444")
+        if name != "pca":  # PCA's fits lie on its curve, which joins them already
+            error.plot(x, y, ":", color=colour, lw=0.9)
         error.errorbar(
-            [m["latent_dim"] + 0.08 * model_rank(name) for m in fits],
-            [m["test_mse"] for m in fits],
+            x,
+            y,
             yerr=None if np.isnan(sd).all() else np.nan_to_num(sd),
-            fmt="s-",
-            lw=0.8,
+            fmt="s",
             ms=6,
             mfc="none",
             capsize=3,
-            color=MODEL_COLOURS.get(name, "#444444"),
+            color=colour,
             label=f"{model_label(name)} (fitted)",
         )
     floor = next((m["noise_floor_mse"] for m in metrics if "noise_floor_mse" in m), None)
@@ -246,7 +250,7 @@ def room_figure(curve: pd.DataFrame, metrics: list[dict], title: str) -> Figure:
     error.set_yscale("log")
     error.set_xlabel("latent dimension")
     error.set_ylabel("test MSE (normalised units)")
-    error.set_title("test error: PCA at every size (dots), fits (squares)", fontsize=10)
+    error.set_title("test error: PCA at every size (line), fits (squares)", fontsize=10)
     error.legend(fontsize=7)
     share = curve["explained_variance_ratio"]
     scree.bar(curve["latent_dim"], share, color=MODEL_COLOURS["pca"], alpha=0.6)

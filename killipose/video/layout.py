@@ -184,7 +184,7 @@ def add_error_strip(
     ax.set_xlim(time_s[0], max(time_s[-1], time_s[0] + 1e-9))
     ax.set_ylim(0, 1.15 * top if top > 0 else 1.0)
     ax.set_title("per-frame error: mean keypoint distance", fontsize=10, pad=4)
-    ax.set_xlabel("time (s)", fontsize=9, labelpad=2)
+    ax.set_xlabel("time into the recording (s)", fontsize=9, labelpad=2)
     ax.set_ylabel("error (px)", fontsize=9, labelpad=2)
     ax.tick_params(labelsize=8, length=3, pad=2)
     ax.legend(fontsize=7, loc="upper left", frameon=True, framealpha=0.85, handlelength=1.5)

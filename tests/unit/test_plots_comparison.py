@@ -238,7 +238,13 @@ def test_room_figure_draws_the_curve_the_fits_and_the_scree():
     # Each model's fits joined in order of size, offset a little to the right by rank.
     (joined,) = [line for line in error.lines if line.get_color() == MODEL_COLOURS["nonlinear"]][:1]
     np.testing.assert_allclose(np.asarray(joined.get_ydata(), float), [0.05, 0.008])
-    assert joined.get_xdata()[0] < joined.get_xdata()[1]
+    assert joined.get_xdata()[0] < joined.get_xdata()[1] and joined.get_linestyle() == ":"
+    # PCA's fits are on its curve: not joined again, over sizes it may not have.
+    assert [line.get_linestyle() for line in error.lines if line.get_color() == "#1f77b4"] == [
+        "-",
+        "None",
+        "None",
+    ]
     np.testing.assert_allclose([p.get_height() for p in scree.patches], [0.8, 0.15, 0.04])
     np.testing.assert_allclose(scree.lines[0].get_ydata(), [0.8, 0.95, 0.99])
     assert "tracker noise (synthetic data)" not in labels  # a user's data: no floor
