@@ -198,6 +198,17 @@ def visit_results(walk: Walk, category: str, subcategory: str, limit_ms: float) 
     return videos
 
 
+def search(page, report: Path, term: str) -> str:
+    """The report's search results for ``term``, as text, from a fresh load."""
+    page.goto(report.as_uri())
+    box = page.get_by_placeholder("Search...")
+    box.press_sequentially(term)
+    box.press("Enter")
+    results = page.locator("#app nav").first
+    sync_api.expect(results.locator("tbody tr").first).to_be_visible()
+    return results.inner_text()
+
+
 def test_every_page_of_the_report_shows_something_and_the_video_plays(small_run, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -220,9 +231,13 @@ def test_every_page_of_the_report_shows_something_and_the_video_plays(small_run,
             for category, subcategories in page.evaluate("categories").items():
                 for subcategory in subcategories:
                     videos |= visit_results(walk, category, subcategory, limit_ms)
+            found = search(page, small_run / "report.html", "nonlinear")
         finally:
             browser.close()
             if os.environ.get("KILLIPOSE_SCREENSHOTS"):
                 shutil.copytree(shots, os.environ["KILLIPOSE_SCREENSHOTS"], dirs_exist_ok=True)
     assert not walk.errors, "errors in the browser:\n" + "\n".join(walk.errors)
+    # Search finds a model's own figures by its name as the config writes it (Snakemake's
+    # search matches result paths, case-sensitive; it never reads the labels).
+    assert "latent traversal\t3. nonlinear AE" in found and "latent trajectory" in found
     assert any("reconstruction" in path for path in videos), videos
