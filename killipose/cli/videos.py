@@ -55,7 +55,7 @@ def cmd_choose_window(args) -> None:
     }
     test = clean.frame["split"].to_numpy() == "test"
     if not test.any():
-        raise InputError(f"{args.cleandir}: no test frames (fewer than 10 valid ones?)")
+        raise InputError(f"{args.cleandir}: no test frames to choose a window from or score")
     first, last = (int(r) for r in np.flatnonzero(test)[[0, -1]])
     block = slice(first, last + 1)
 
