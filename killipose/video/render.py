@@ -87,7 +87,8 @@ def render_reconstruction(
     ValueError
         (as :class:`killipose.errors.InputError`) if there are no panels or no frames, if
         the panels differ in shape or do not match ``keypoints``, if ``frame_numbers`` or
-        ``time_s`` do not have one entry per frame, or if ``fps`` is not positive.
+        ``time_s`` do not have one entry per frame, if ``fps`` or ``magnify`` is not
+        positive, or if ``arena_reference`` is not the reference's shape.
 
     Notes
     -----
