@@ -184,6 +184,18 @@ def pca_by_dimension(clean: CleanTable, max_dim: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["latent_dim", "test_mse", "explained_variance_ratio"])
 
 
+def frame_distances(models: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``(models, frames)``: each model's per-frame error against the reference, the mean
+    over keypoints of the distance in pixels, where both have the keypoint (NaN where
+    they share none). ``models`` is ``(models, frames, keypoints, 2)``, ``reference``
+    ``(frames, keypoints, 2)``."""
+    distance = np.linalg.norm(models - reference, axis=3)
+    finite = np.isfinite(distance)
+    shared = finite.sum(axis=2)
+    total = np.where(finite, distance, 0.0).sum(axis=2)
+    return np.where(shared > 0, total / np.maximum(shared, 1), np.nan)
+
+
 def frame_errors(model: LatentModel, clean: CleanTable, chunk: int = 200_000) -> np.ndarray:
     """Each frame's mean keypoint error in pixels (distance between each keypoint and its
     reconstruction, averaged over keypoints); NaN where the frame is not valid. Frames are
@@ -193,9 +205,9 @@ def frame_errors(model: LatentModel, clean: CleanTable, chunk: int = 200_000) ->
     errors = []
     for start in range(0, len(X), chunk):
         x = X[start : start + chunk]
-        rebuilt = clean.to_pixels(model.inverse_transform(model.transform(x)))
-        offset = (rebuilt - clean.to_pixels(x)).reshape(len(x), -1, 2)
-        errors.append(np.linalg.norm(offset, axis=2).mean(axis=1))
+        shape = (len(x), -1, 2)
+        rebuilt = clean.to_pixels(model.inverse_transform(model.transform(x))).reshape(shape)
+        errors.append(frame_distances(rebuilt[None], clean.to_pixels(x).reshape(shape))[0])
     out = np.full(len(valid), np.nan)
     out[valid] = np.concatenate(errors) if errors else []
     return out

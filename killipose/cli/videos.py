@@ -21,11 +21,10 @@ from killipose.embedding import arena_outline, original_pixels, reconstruct_pixe
 from killipose.errors import InputError
 from killipose.files import read_json, write_json
 from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk
-from killipose.metrics import contrast_window
+from killipose.metrics import contrast_window, frame_distances
 from killipose.plots import MODEL_COLOURS, MODEL_LABELS
 from killipose.report import write_video_page
 from killipose.video import render_reconstruction
-from killipose.video.geometry import frame_distances
 
 EXAMPLES = {
     "animate": (

@@ -100,18 +100,6 @@ def body_length(reference: np.ndarray) -> float:
     return float(np.median(body)) if len(body) else FALLBACK_BODY_LENGTH_PX
 
 
-def frame_distances(models: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """``(models, frames)``: each model's per-frame error against the reference, the mean
-    over keypoints of the distance in pixels, where both have the keypoint (NaN where
-    they share none). ``models`` is ``(models, frames, keypoints, 2)``, ``reference``
-    ``(frames, keypoints, 2)``."""
-    distance = np.linalg.norm(models - reference, axis=3)
-    finite = np.isfinite(distance)
-    shared = finite.sum(axis=2)
-    total = np.where(finite, distance, 0.0).sum(axis=2)
-    return np.where(shared > 0, total / np.maximum(shared, 1), np.nan)
-
-
 def scale_step(side: float) -> float:
     """A round length (1, 2 or 5 times a power of ten) of at most a quarter of ``side``.
 

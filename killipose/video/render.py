@@ -9,13 +9,13 @@ import numpy as np
 from tqdm import tqdm
 
 from killipose.errors import InputError
+from killipose.metrics import frame_distances
 from killipose.plots import style
 from killipose.video.counter import CounterLabels
 from killipose.video.encode import write_h264
 from killipose.video.geometry import (
     TRAIL_FRAMES,
     body_centres,
-    frame_distances,
     view_limits,
     zoom_view,
 )
