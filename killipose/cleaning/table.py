@@ -100,9 +100,7 @@ class CleanTable:
         pixels = np.asarray(pixels, dtype=np.float64)
         if not self.is_egocentric:
             return pixels
-        pose = self.frame[list(POSE_COLUMNS)].to_numpy(np.float64)[rows]
-        if len(pose) != len(pixels):
-            raise ValueError(f"{len(pixels)} frames of pixels for {len(pose)} rows")
+        pose = self._body_frames(rows, len(pixels))
         arena = to_arena(pixels.reshape(len(pixels), -1, 2), pose[:, :2], pose[:, 2])
         return arena.reshape(pixels.shape)
 
@@ -119,12 +117,18 @@ class CleanTable:
         arena = np.asarray(arena, dtype=np.float64)
         if not self.is_egocentric:
             return arena
-        pose = self.frame[list(POSE_COLUMNS)].to_numpy(np.float64)[rows]
-        if len(pose) != len(arena):
-            raise ValueError(f"{len(arena)} frames of pixels for {len(pose)} rows")
+        pose = self._body_frames(rows, len(arena))
         moved = arena.reshape(len(arena), -1, 2) - pose[:, None, :2]
         posture = to_arena(moved, np.zeros((len(arena), 2)), -pose[:, 2])
         return posture.reshape(arena.shape)
+
+    def _body_frames(self, rows, frames: int) -> np.ndarray:
+        """``(frames, 3)``: ``origin_x``, ``origin_y``, ``heading`` of ``rows``, which must
+        be ``frames`` rows (one per frame of the pixels they place)."""
+        pose = self.frame[list(POSE_COLUMNS)].to_numpy(np.float64)[rows]
+        if len(pose) != frames:
+            raise ValueError(f"{frames} frames of pixels for {len(pose)} rows")
+        return pose
 
     def save(self, outdir: str | os.PathLike) -> None:
         """Write ``outdir/table.parquet`` and ``outdir/report.json``."""

@@ -17,7 +17,7 @@ from killipose.io.describe import describe_file
 from killipose.mnist import MIRROR, fetch_mnist, load_mnist
 from killipose.plots.quality import plot_missing_data
 from killipose.report import write_cleaning_summary
-from killipose.synthetic import make_killifish_table, make_killifish_tables
+from killipose.synthetic import make_killifish_tables
 
 log = logging.getLogger("killipose")
 
@@ -36,10 +36,8 @@ EXAMPLES = {
 
 def cmd_synth(args) -> None:
     """Generate the synthetic killifish table (Parquet), and its noise-free pose."""
-    if args.truth is None:
-        table = make_killifish_table(frames=args.frames, fps=args.fps, seed=args.seed)
-    else:
-        table, truth = make_killifish_tables(frames=args.frames, fps=args.fps, seed=args.seed)
+    table, truth = make_killifish_tables(frames=args.frames, fps=args.fps, seed=args.seed)
+    if args.truth is not None:
         write_parquet(truth, args.truth)
     write_parquet(table, args.out)
     log.info(

@@ -226,6 +226,7 @@ class Scene:
         arena_heads = heads[0] if arena_heads is None else arena_heads
         # The zoomed views' data: pixels relative to the centre of the view.
         rel, rel_heads = poses - centre, heads - centre
+        in_overlay = [rel[0]] * len(overlay)  # the overlay shows the reference too
         self.canvas.restore_region(self.background)
         if n > 1:
             # The reference as every model panel would show it, behind the model's.
@@ -237,7 +238,7 @@ class Scene:
             # One polyline per step of each panel.
             self.trail.set_segments(segments.reshape((n + 1) * TRAIL_STEPS, -1, 2))
             self.fig.draw_artist(self.trail)
-        references = np.stack([arena_pose, rel[0], *rel[:1][: len(overlay)]])
+        references = np.stack([arena_pose, rel[0], *in_overlay])
         self._draw_lines(self.reference, references, np.array([0, 1, *overlay]))
         # The overlay's models: the reference plus each model's offsets, magnified.
         magnified = rel[0] + self.magnify * (rel[1:] - rel[0])
@@ -246,7 +247,7 @@ class Scene:
                 artist, np.stack([rel[m + 1], magnified[m]]), np.array([m + 2, *overlay])
             )
         panels = np.array([0, *zoomed, *overlay])
-        heads_now = np.concatenate([arena_pose[None], rel, rel[:1][: len(overlay)]])
+        heads_now = np.stack([arena_pose, *rel, *in_overlay])
         head = self.to_display(visible_heads(heads_now, self.halves[panels]), panels)
         self.head.set_data(head[:, 0], head[:, 1])
         self.fig.draw_artist(self.head)

@@ -272,11 +272,7 @@ def two_panels():
         ["original", "model"], view_limits(stack), half, "", 9, magnify=3.0,
         time_s=np.arange(21) / 20, errors=errors,
     )  # fmt: skip
-    return scene, (stack[:, 20], stack[:, :, 0], centre_of(centres, 20), "frame 20")
-
-
-def centre_of(centres, i):
-    return centres[i]
+    return scene, (stack[:, 20], stack[:, :, 0], centres[20], "frame 20")
 
 
 def draw(two_panels, poses=None, heads=None, label=None, time_s=None) -> np.ndarray:
