@@ -170,29 +170,46 @@ def find_circle(Z: np.ndarray, seed: int, restarts: int = 8, steps: int = 400):
     (each scaled to unit spread: a heading circle lies near two principal axes) and from
     ``restarts`` random directions; the lowest wins. Random starts alone missed the fish's
     circle for one seed in four (CV 0.27 against 0.015).
+
+    r² = zᵀ M z with M = PᵀP, so its mean and variance are linear and quadratic in M over
+    the second and fourth moments of ``Z``: they are computed once, and each step costs
+    k⁴ operations whatever the number of rows (51 s on 100,000 rows per step before, 1 s
+    now, for the 23 starts of 400 steps).
     """
     generator = torch.Generator().manual_seed(seed)
     Zt = torch.tensor(Z, dtype=torch.float64)
-    k = Zt.shape[1]
+    n, k = Zt.shape
+    # w = vec(z zᵀ) per row: r² = vec(M)·w, so E[r²] = vec(M)·E[w], E[r⁴] = vec(M)ᵀ E[wwᵀ] vec(M)
+    second, fourth = torch.zeros(k * k, dtype=torch.float64), torch.zeros((k * k,) * 2).double()
+    for rows in Zt.split(65536):
+        w = (rows[:, :, None] * rows[:, None, :]).reshape(len(rows), k * k)
+        second += w.sum(dim=0)
+        fourth += w.T @ w
+    second, fourth = second / n, fourth / n
+    bessel = n / max(n - 1, 1)  # torch's var() is the unbiased one
+
+    def radius_cv2(P: torch.Tensor) -> torch.Tensor:  # var(r²) / mean(r²)², per start
+        m = (P.transpose(1, 2) @ P).reshape(len(P), -1)
+        mean = m @ second
+        return (((m @ fourth) * m).sum(dim=1) - mean**2) * bessel / mean**2
+
     scale = 1 / Zt.std(dim=0).clamp_min(1e-12)
     axes = torch.eye(k, dtype=torch.float64) * scale
     first = min(k, 6)  # pairs of the first six axes: at most 15 starts
     starts = [axes[[i, j]] for i in range(first) for j in range(i + 1, first)]
     starts += [torch.randn(2, k, generator=generator, dtype=torch.float64) for _ in range(restarts)]
-    best_cv, best_P = np.inf, None
-    for P in starts:
-        P = P.clone().requires_grad_()
-        optimiser = torch.optim.Adam([P], lr=0.05)
-        with torch.enable_grad():  # callers may be under no_grad
-            for _ in range(steps):
-                q = ((Zt @ P.T) ** 2).sum(dim=1)
-                loss = q.var() / q.mean() ** 2
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
-        with torch.no_grad():
-            r = (Zt @ P.T).norm(dim=1)
-            cv = float(r.std() / r.mean())
-            if cv < best_cv:
-                best_cv, best_P = cv, (P / r.mean()).numpy()
-    return best_cv, best_P
+    # All starts at once: Adam works element by element and each start's loss depends on
+    # its own P alone, so the sum descends each exactly as its own optimiser would.
+    P = torch.stack(starts).requires_grad_()
+    optimiser = torch.optim.Adam([P], lr=0.05)
+    with torch.enable_grad():  # callers may be under no_grad
+        for _ in range(steps):
+            loss = radius_cv2(P).sum()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    with torch.no_grad():
+        r = (Zt @ P.transpose(1, 2)).norm(dim=2)  # (starts, rows)
+        cv = r.std(dim=1) / r.mean(dim=1)
+        best = int(torch.argmin(cv))
+        return float(cv[best]), (P[best] / r[best].mean()).numpy()
