@@ -67,6 +67,11 @@ class Autoencoder(LatentModel):
     min_steps
         Train at least this many optimiser steps (more epochs on small tables), and do
         not stop early before.
+    epoch_samples
+        Rows per epoch, drawn afresh at random each epoch; ``None`` (default): every row.
+        On a long recording, whose neighbouring frames nearly repeat, a fraction per
+        epoch checks the validation error (and keeps the best weights) more often for
+        the same work.
     seed
         Seeds the initial weights and the batch order.
     device
@@ -87,6 +92,7 @@ class Autoencoder(LatentModel):
         "lr": [positive(Real)],
         "patience": [at_least(Integral, 1)],
         "min_steps": [at_least(Integral, 0)],
+        "epoch_samples": [at_least(Integral, 1), None],
         "seed": [at_least(Integral, 0)],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
     }
@@ -106,6 +112,7 @@ class Autoencoder(LatentModel):
         lr: float = 1e-3,
         patience: int = 5,
         min_steps: int = 0,
+        epoch_samples: int | None = None,
         seed: int = 0,
         device: str = "auto",
     ):
@@ -122,6 +129,7 @@ class Autoencoder(LatentModel):
         self.lr = lr
         self.patience = patience
         self.min_steps = min_steps
+        self.epoch_samples = epoch_samples
         self.seed = seed
         self.device = device
 
@@ -222,6 +230,7 @@ class Autoencoder(LatentModel):
             patience=self.patience,
             seed=self.seed,
             min_steps=self.min_steps,
+            epoch_samples=self.epoch_samples,
             y_train=y_t,
             y_val=y_val_t,
             progress=progress,

@@ -157,6 +157,9 @@ class FoldModule(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
+    #: :meth:`loss` is the plain MSE: validation needs one pass, not two.
+    loss_is_mse = True
+
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, generator=None) -> torch.Tensor:
         """Mean squared reconstruction error (the training objective)."""
         return torch.nn.functional.mse_loss(self(x), x)

@@ -44,6 +44,11 @@ class AutoencoderModule(nn.Module):
             self.decoder.append(nn.Sigmoid())
         self.loss_kind = loss
 
+    @property
+    def loss_is_mse(self) -> bool:
+        """Whether :meth:`loss` is the plain MSE (then validation needs one pass, not two)."""
+        return self.loss_kind == "mse" and type(self).loss is AutoencoderModule.loss
+
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 

@@ -122,3 +122,42 @@ def test_each_epoch_line_says_the_time_the_rest_would_take_at_the_pace_so_far(ca
         progress.show_epoch(history, 5, tqdm(disable=True))
     # three epochs left at 20 s each (the mean so far, not the last epoch's 30 s)
     assert caplog.messages == ["epoch 2/5 train_loss 1 val_mse 2 (30.0 s; at most 1 min 0 s left)"]
+
+
+class Counting(nn.Module):
+    """A linear map that records the rows of every training batch it sees."""
+
+    loss_is_mse = True
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(1))
+        self.seen: list[torch.Tensor] = []
+
+    def forward(self, x):
+        return x * self.w
+
+    def loss(self, x, y=None, generator=None):
+        if self.training:
+            self.seen.append(x[:, 0].clone())
+        return nn.functional.mse_loss(self(x), x)
+
+
+@pytest.mark.parametrize("epoch_samples, batches", [(None, [4, 4, 2]), (7, [4, 3]), (50, None)])
+def test_epoch_samples_draws_that_many_distinct_rows_each_epoch(epoch_samples, batches):
+    X = torch.arange(10, dtype=torch.float32)[:, None].repeat(1, 2)  # row i holds i
+    module = Counting()
+    history = train_autoencoder(
+        module, X, X[:3], epochs=3, batch_size=4, lr=0.1, patience=5, seed=0,
+        epoch_samples=epoch_samples,
+    )  # fmt: skip
+    per_epoch = len(module.seen) // 3
+    sizes = [len(b) for b in module.seen[:per_epoch]]
+    assert sizes == (batches or [4, 4, 2])  # more than the table: every row, once
+    for epoch in range(3):
+        rows = torch.cat(module.seen[epoch * per_epoch : (epoch + 1) * per_epoch])
+        assert len(set(rows.tolist())) == len(rows) == sum(sizes)  # no row twice
+    firsts = [torch.cat(module.seen[e * per_epoch : (e + 1) * per_epoch]) for e in range(3)]
+    assert not all(torch.equal(firsts[0], f) for f in firsts[1:])  # drawn afresh
+    # A plain-MSE module's validation loss is its MSE, from one pass.
+    assert all(h["val_loss"] == h["val_mse"] for h in history)
