@@ -60,6 +60,13 @@ def clean_mem_mb(table: str, size_mb: float) -> int:
     return max(3000, int(1000 + factor * size_mb))
 
 
+def model_mem_mb(size_mb: float) -> int:
+    """Memory to fit or embed with a prepared table of ``size_mb`` MB (its Parquet file):
+    the table in memory is ~4x the file, the training matrix and a copy of it another
+    ~2x (1.6 GB at 1.7M frames, 146 MB); plus 1 GB for torch; never below 2 GB."""
+    return max(2000, int(1000 + 6 * size_mb))
+
+
 def model_dir(config: dict, dataset: str, model: str, dim, seed=None) -> str:
     """Where a fit's files go: the first seed's fit (the one figures show), or another's."""
     root = f"{RESULTS}/{dataset}/models/{model}-{dim}d"

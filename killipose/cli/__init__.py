@@ -62,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     start = time.perf_counter()
+    # Torch's OpenMP threads wait for work by sleeping, not spinning: a spinning thread
+    # burns a core that another process (a fit beside this one, anyone's job on a shared
+    # node) needs, and a fit beside a busy process then took 2.6 times as long. Read when
+    # torch loads its OpenMP library, which the commands import lazily, after this line.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if "SLURM_JOB_ID" in os.environ:  # on a cluster, say which job wrote this log
         log.info("SLURM job %s on %s", os.environ["SLURM_JOB_ID"], os.uname().nodename)
     try:

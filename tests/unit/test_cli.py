@@ -1,5 +1,6 @@
 import importlib
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -190,3 +191,25 @@ def test_the_workflow_and_commands_without_a_model_start_without_torch():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout("cli_error")
     )
     assert result.stdout.strip() == "[] True", result.stderr
+
+
+@pytest.mark.parametrize("given, used", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_commands_run_torch_with_sleeping_not_spinning_threads(given, used):
+    """OpenMP reads OMP_WAIT_POLICY when torch loads: the command sets PASSIVE before any
+    command imports torch, unless the user chose a policy."""
+    code = (
+        "import os, sys, killipose.cli as cli\n"
+        "def cmd_embed(args):\n"
+        "    '''Show the policy.'''\n"
+        "    import torch\n"  # what a fit does: the policy must be set by now
+        "    print(os.environ.get('OMP_WAIT_POLICY'), torch.get_num_threads() >= 1)\n"
+        "cli.fit.cmd_embed = cmd_embed\n"
+        "sys.exit(cli.main(['embed', 'a', 'b', 'c']))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    env |= {"OMP_WAIT_POLICY": given} if given else {}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env,
+        timeout=timeout("cli_error"),
+    )  # fmt: skip
+    assert result.stdout.strip() == f"{used} True", result.stderr

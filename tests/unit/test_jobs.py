@@ -61,6 +61,14 @@ def test_cleaning_asks_for_memory_by_the_tables_size(table, size_mb, expected):
     assert jobs.clean_mem_mb(table, size_mb) == expected
 
 
+@pytest.mark.parametrize(
+    ("size_mb", "expected"),
+    [(100, 2000), (146, 2000), (1460, 9760)],  # the floor; 1.7M frames; 17M: 1000 + 6 x
+)
+def test_fits_and_embeddings_ask_for_memory_by_the_tables_size(size_mb, expected):
+    assert jobs.model_mem_mb(size_mb) == expected
+
+
 def test_every_seed_gets_its_own_folder_but_pca_is_fitted_once():
     config = config_of()
     assert jobs.model_dir(config, "fish", "linear", 4) == "results/fish/models/linear-4d"

@@ -275,3 +275,22 @@ def test_only_a_model_that_starts_from_pca_reports_whether_it_kept_its_start():
     kw = dict(latent_dim=2, hidden=(8,), epochs=1, batch_size=64, device="cpu")
     assert models.make("nonlinear", design="mlp", **kw).fit(X).kept_start_ is None
     assert models.make("nonlinear", **kw).fit(X).kept_start_ in (True, False)
+
+
+def test_autoencoders_encode_and_decode_in_batches_as_at_once(monkeypatch):
+    """transform / inverse_transform go through the rows a batch at a time (bounded memory):
+    the result is the same as one pass over every row, in the same order."""
+    from killipose.models import autoencoder
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 6)).astype(np.float32)
+    model = models.make("nonlinear", design="mlp", latent_dim=2, epochs=1, device="cpu").fit(X)
+    whole = (model.transform(X), model.inverse_transform(model.transform(X)))
+    sizes = []
+    encode = model.module_.encode
+    monkeypatch.setattr(model.module_, "encode", lambda x: sizes.append(len(x)) or encode(x))
+    monkeypatch.setattr(autoencoder, "BATCH_ROWS", 7)
+    batched = (model.transform(X), model.inverse_transform(whole[0]))
+    assert sizes == [7] * 7 + [1]
+    np.testing.assert_allclose(batched[0], whole[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(batched[1], whole[1], rtol=1e-5, atol=1e-6)

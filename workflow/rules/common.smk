@@ -63,6 +63,11 @@ def clean_mem_mb(wildcards, input):
     return jobs.clean_mem_mb(input[0], input.size_mb)
 
 
+def model_mem_mb(wildcards, input):
+    """fit and embed: memory grows with the prepared table (input.table)."""
+    return jobs.model_mem_mb(os.path.getsize(input.table) / 1e6)
+
+
 def model_dir(dataset, model, dim, seed=None):
     return jobs.model_dir(config, dataset, model, dim, seed)
 

@@ -11,7 +11,7 @@ rule embed:
         f"{RESULTS}/benchmarks/{{dataset}}/embed-{{model}}-{{dim}}d.tsv"
     threads: 1
     resources:
-        mem_mb=4500,
+        mem_mb=model_mem_mb,
         runtime=10,
     params:
         cleandir=lambda w, input: os.path.dirname(input.table),

@@ -22,7 +22,7 @@ rule fit:
     priority: lambda w: jobs.fit_priority(config, w.dataset)
     threads: fit_threads
     resources:
-        mem_mb=3000,
+        mem_mb=model_mem_mb,
         runtime=60,
         gpu=fit_gpus,
     params:
