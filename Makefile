@@ -19,9 +19,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	touch $(STAMP)
 
+# run.json: the wall time of the workflow and the report, and how many steps ran (make bench
+# reads it; a run with nothing left to do records its few seconds too, with its 0 steps).
 run: setup
-	$(BIN)/snakemake --cores all
-	$(BIN)/snakemake --report results/report.html
+	@mkdir -p results/benchmarks && touch results/benchmarks/.run-start
+	@start=$$(date +%s); \
+	$(BIN)/snakemake --cores all && $(BIN)/snakemake --report results/report.html && \
+	steps=$$(find results/benchmarks -name '*.tsv' -newer results/benchmarks/.run-start | wc -l) && \
+	printf '{"seconds": %d, "steps": %d, "commit": "%s", "date": "%s", "cores": %d}\n' \
+	  $$(( $$(date +%s) - start )) $$steps "$$(git rev-parse --short HEAD 2>/dev/null)" \
+	  "$$(date -u +%FT%TZ)" $$(nproc) > results/benchmarks/run.json
 	@echo "report: results/report.html"
 
 test: lint
