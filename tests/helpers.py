@@ -51,7 +51,9 @@ SLOWEST = {
     "workflow_mnist": 150,  # 140.1
     "workflow_bad_config": 6,  # 5.3
     "slurm_laptop": 100,  # 98.3 (test_slurm)
-    "slurm_cluster": 170,  # 168.8
+    # 168.8 with a job per step; with the steps after the fits in one group job (which
+    # runs them one at a time) 200.4, and 237.4 beside another user's benchmarks
+    "slurm_cluster": 240,
 }
 
 

@@ -113,24 +113,38 @@ def test_workflow_runs_through_slurm_and_matches_a_laptop_run(tmp_path, partitio
                 cluster_run.terminate()  # timeout's SIGTERM: Snakemake cancels its jobs
                 cluster_run.wait(timeout=60)
         err.seek(0)
-        assert returncode == 0, err.read()[-3000:]
+        errors = err.read()
+        assert returncode == 0, errors[-3000:]
 
-    # Every step ran as its own SLURM job, and said so in its log; but the findings, a
-    # local rule (a few JSON files read on the submitting machine).
+    # Every step ran in a SLURM job, and said so in its log; but the findings, a local rule
+    # (a few JSON files read on the submitting machine).
     logs = sorted((cluster / "results" / "logs").rglob("*.log"))
     assert (cluster / "results" / "logs" / "findings.log") in logs
     logs.remove(cluster / "results" / "logs" / "findings.log")
-    job_ids = set()
+    job_of = {}
     for log in logs:
         match = re.search(r"SLURM job (\d+) on ", log.read_text())
         assert match, f"{log.name} was not written by a SLURM job"
-        job_ids.add(match.group(1))
-    assert len(job_ids) == len(logs) >= 13
+        job_of[log.stem] = match.group(1)
+    # The fits and the steps before them (which the fits wait for) ran alone, each its own
+    # job; the dataset's other steps, after its fits, all in one more: the profile's group.
+    alone = {"synthesise", "clean", "fit-pca-4d", "fit-linear-4d"}
+    grouped = set(job_of) - alone
+    assert alone < set(job_of) and len(grouped) >= 11, sorted(job_of)
+    alone_jobs, grouped_jobs = [job_of[s] for s in alone], {job_of[s] for s in grouped}
+    assert len(set(alone_jobs)) == len(alone) and len(grouped_jobs) == 1, job_of
+    assert grouped_jobs.isdisjoint(alone_jobs), job_of
+    # Those five jobs were all the run submitted (its jobs carry its id as their name).
+    run_id = re.search(r"SLURM run ID: (\S+)", errors).group(1)
     queue = subprocess.run(
-        ["squeue", "--states=all", "-h", "-o", "%i %T"], capture_output=True, text=True, check=True
+        ["squeue", "--states=all", "-h", "-n", run_id, "-o", "%i %T"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     states = dict(line.split() for line in queue.splitlines())
-    assert all(states.get(j) == "COMPLETED" for j in job_ids), queue
+    assert set(states) == set(job_of.values()), queue
+    assert set(states.values()) == {"COMPLETED"}, queue
 
     # The cluster computed exactly what the laptop did.
     for model in ("pca", "linear"):
