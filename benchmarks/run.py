@@ -124,17 +124,28 @@ def timed(function: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+#: Runs the command given after it and prints its peak RSS (KB) on stderr's last line. A
+#: child's peak starts at its parent's size when it forks (Linux copies the high-water
+#: mark), so the command is started from this small interpreter, not from the benchmark.
+LAUNCHER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)"
+)
+
+
 def killipose(*args: str, env: dict | None = None) -> tuple[float, float]:
     """Run ``killipose ARGS`` as the workflow does; (wall seconds, peak RSS MB) of it."""
     command = [sys.executable, "-m", "killipose.cli", *map(str, args)]
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not all children's
+    run = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command], stderr=subprocess.PIPE, text=True, env=env
+    )
     wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        sys.exit(f"{' '.join(command)} failed:\n{err}")
-    return wall, usage.ru_maxrss / 1024
+    if run.returncode:
+        sys.exit(f"{' '.join(command)} failed:\n{run.stderr}")
+    return wall, int(run.stderr.splitlines()[-1]) / 1024
 
 
 # --------------------------------------------------------------------------- sections
