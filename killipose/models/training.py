@@ -21,8 +21,6 @@ Tests interrupt and slow down training through one hook, the environment variabl
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import logging
 import math
 import os
@@ -32,12 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from killipose.errors import InputError
 from killipose.files import atomic_path
+from killipose.models.checkpoint_state import on_cpu, training_fingerprint
 from killipose.models.progress import show_epoch
 
 log = logging.getLogger("killipose")
@@ -379,40 +377,7 @@ class Checkpoint:
         log.info("resuming from epoch %d of %d (checkpoint %s)", state.epoch, epochs, self.path)
 
 
-def training_fingerprint(
-    module: torch.nn.Module, data: dict, settings: dict, extra: dict | None = None
-) -> dict:
-    """What a checkpoint must match to be resumed, as a flat dict of JSON values.
-
-    ``settings`` (training) and ``extra`` (e.g. model hyper-parameters) as given, the
-    module's class and parameter shapes, and for each tensor (or ``None``) in ``data`` its
-    dtype, shape and SHA-256 (~0.1 s per 100 MB).
-    """
-    found = {f"training.{k}": v for k, v in settings.items()}
-    found |= {f"model.{k}": v for k, v in (extra or {}).items()}
-    found["module"] = type(module).__name__ + "".join(
-        f" {name}{list(value.shape)}" for name, value in module.state_dict().items()
-    )
-    for name, tensor in data.items():
-        if tensor is not None:
-            array = np.ascontiguousarray(tensor.detach().cpu().numpy())
-            digest = hashlib.sha256(array).hexdigest()
-            found[f"data.{name}"] = f"{array.dtype}{list(array.shape)} sha256:{digest}"
-    # Through JSON, so tuples and lists, or int and float keys, compare as they will load.
-    return json.loads(json.dumps(found, sort_keys=True, default=str))
-
-
 def save_checkpoint(path: Path, state: dict) -> None:
     """Write ``state`` to ``path`` atomically, every tensor moved to the CPU."""
     with atomic_path(path) as tmp:
-        torch.save(_on_cpu(state), tmp)
-
-
-def _on_cpu(value):
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu()
-    if isinstance(value, dict):
-        return {k: _on_cpu(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_on_cpu(v) for v in value)
-    return value
+        torch.save(on_cpu(state), tmp)
