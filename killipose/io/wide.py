@@ -31,6 +31,9 @@ _XY = re.compile(r"^([xy])_(.+)$")
 #: Columns with a meaning of their own; keypoint tables may have either or neither.
 FRAME_COUNT, TIMESTAMP = "frame_count", "frame_timestamp"
 _DELIMITERS = (",", ";", "\t", "|")
+#: How much of a CSV is parsed at once (its text, then its columns, are held).
+PIECE_BYTES = 64 << 20
+LINE_BYTES = 1 << 20
 #: An empty field is missing, in text columns too (so a typo is what an error names).
 _CONVERT = pa_csv.ConvertOptions(strings_can_be_null=True)
 
@@ -148,7 +151,7 @@ def _read_csv(path: Path, delimiter: str) -> tuple[pa.Table, list[str]]:
 
     parse_options = pa_csv.ParseOptions(delimiter=delimiter, invalid_row_handler=skip_and_remember)
     with _unraisable_kept_quiet():
-        arrow = _read_csv_in_blocks(path, parse_options)
+        arrow = _read_csv_in_pieces(path, parse_options)
         if arrow is None:
             bad_lines.clear()
             arrow = pa_csv.read_csv(path, parse_options=parse_options, convert_options=_CONVERT)
@@ -180,27 +183,52 @@ def _check_header(path: Path) -> None:
     raise _no_keypoints(path, names, text=not path.name.lower().endswith((".parquet", ".pq")))
 
 
-def _read_csv_in_blocks(path: Path, parse_options: pa_csv.ParseOptions) -> pa.Table | None:
-    """Read a CSV block by block, keypoint columns as float64; ``None`` if it cannot be.
+def _read_csv_in_pieces(path: Path, parse_options: pa_csv.ParseOptions) -> pa.Table | None:
+    """Read a CSV in 64 MiB pieces cut at line ends, keypoint columns as float64; ``None``
+    if it cannot be read so.
 
     ``pa_csv.read_csv`` holds the whole text of the file and the parsed table at once
-    (~2x the CSV's size: 7 GB for a 17M-frame table); block by block the peak is the table
-    and a few 16 MiB blocks. The other columns' types come from the first block, so a file
-    whose later blocks disagree (a column empty at first, a non-number in a keypoint
-    column) gives ``None``: read it whole, which also reports its errors as before.
+    (~2x the CSV's size: 7 GB for a 17M-frame table), and its streaming reader parses on
+    one thread (3x slower). Each piece is parsed by ``read_csv`` on all threads, so the
+    peak is the table and a piece or two. The other columns' types come from the first
+    piece, so a file whose later pieces disagree (a column empty at first, a non-number in
+    a keypoint column) gives ``None``: read it whole, which also reports its errors as
+    before.
     """
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    types = {c: pa.float64() for c in table_columns(path) if _XY.match(c)}
+    read_options = pa_csv.ReadOptions(block_size=4 << 20)
+    pieces: list[pa.Table] = []
+    # One buffer, read into and parsed in place: copying the text costs as much as
+    # parsing it on a slow memory bus.
+    text = memoryview(bytearray(PIECE_BYTES))
     try:
-        numbers = {c: pa.float64() for c in table_columns(path) if _XY.match(c)}
-        # 16 MiB blocks: chunks large enough that to_pandas frees them as it goes.
-        with pa_csv.open_csv(
-            path,
-            pa_csv.ReadOptions(block_size=16 << 20),
-            parse_options,
-            pa_csv.ConvertOptions(column_types=numbers, strings_can_be_null=True),
-        ) as reader:
-            return pa.Table.from_batches(list(reader), reader.schema)
+        with opener(path, "rb") as f:
+            kept = 0
+            while True:
+                filled = kept
+                while filled < len(text) and (got := f.readinto(text[filled:])):
+                    filled += got
+                end = filled < len(text)
+                cut = filled if end else bytes(text[filled - LINE_BYTES : filled]).rfind(b"\n")
+                if cut < 0:
+                    return None  # a line longer than LINE_BYTES
+                cut += 0 if end else filled - LINE_BYTES + 1
+                if cut:
+                    convert = pa_csv.ConvertOptions(column_types=types, strings_can_be_null=True)
+                    source = pa.py_buffer(text[:cut])
+                    pieces.append(pa_csv.read_csv(source, read_options, parse_options, convert))
+                    del source
+                    names = pieces[0].column_names
+                    types = {field.name: field.type for field in pieces[0].schema}
+                    read_options = pa_csv.ReadOptions(block_size=4 << 20, column_names=names)
+                if end:
+                    break
+                kept = filled - cut
+                text[:kept] = bytes(text[cut:filled])
     except (pa.ArrowInvalid, InputError):
         return None
+    return pa.concat_tables(pieces) if pieces else None
 
 
 def _as_float(values: pd.Series, path: Path, column: str) -> pd.Series:

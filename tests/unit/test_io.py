@@ -118,3 +118,49 @@ def test_a_file_no_format_reads_names_its_ending_and_the_known_ones(tmp_path, na
         r"of: DeepLabCut CSV or H5: \.csv, \.h5, \.hdf5, \.csv\.gz; ",
     ):
         read_table(tmp_path / name)
+
+
+@pytest.mark.parametrize("name", ["t.csv", "t.csv.gz"])
+@pytest.mark.parametrize("late_note", [False, True])
+def test_a_csv_read_in_many_pieces_is_the_whole_table(
+    tmp_path, pose_table, monkeypatch, name, late_note
+):
+    """Pieces are cut at line ends: no row is lost, split or read twice; a column empty in
+    the first piece and text later is still read (the reader falls back to a whole read)."""
+    from killipose.io import wide
+
+    table = pose_table.assign(frame_count=np.arange(len(pose_table)))
+    if late_note:
+        table["note"] = ""
+        table.loc[table.index[-3:], "note"] = "late"
+    table.to_csv(tmp_path / name, index=False)
+    whole = read_table(tmp_path / name)
+    monkeypatch.setattr(wide, "PIECE_BYTES", 300)
+    monkeypatch.setattr(wide, "LINE_BYTES", 200)
+    parsed = []
+    read_csv = wide.pa_csv.read_csv
+    monkeypatch.setattr(
+        wide.pa_csv, "read_csv", lambda *a, **k: parsed.append(a) or read_csv(*a, **k)
+    )
+    pd.testing.assert_frame_equal(read_table(tmp_path / name), whole)
+    assert len(parsed) > 5
+    assert list(whole["frame_count"]) == list(range(len(pose_table)))
+    if late_note:
+        assert whole["note"].iloc[-4:].fillna("").tolist() == ["", "late", "late", "late"]
+
+
+def test_a_csv_in_pieces_still_repairs_a_truncated_last_line_and_refuses_a_bad_one(
+    tmp_path, monkeypatch
+):
+    from killipose.io import wide
+
+    monkeypatch.setattr(wide, "PIECE_BYTES", 64)
+    monkeypatch.setattr(wide, "LINE_BYTES", 32)
+    rows = "".join(f"{i},{i}.5,{i}.25\n" for i in range(40))
+    (tmp_path / "cut.csv").write_text("frame_count,x_a,y_a\n" + rows + "40,1")
+    table = read_table(tmp_path / "cut.csv")
+    assert len(table) == 40 and table.attrs["read"]["truncated_last_line_dropped"]
+    assert table["y_a"].iloc[-1] == 39.25
+    (tmp_path / "bad.csv").write_text("frame_count,x_a,y_a\n" + "3,1\n" + rows)
+    with pytest.raises(InputError, match=r"1 line.* do not have one field per column"):
+        read_table(tmp_path / "bad.csv")
