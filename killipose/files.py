@@ -15,8 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from killipose.errors import InputError
+
+#: Cells read from Parquet at once (32 MB of float64): Arrow holds one group of columns
+#: beside the pandas table, not a second whole table.
+READ_CELLS = 1 << 22
 
 
 @contextlib.contextmanager
@@ -58,6 +63,23 @@ def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> None:
         frame.to_parquet(tmp, index=False, compression="zstd", use_dictionary=other)
 
 
+def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
+    """A Parquet table as :func:`pandas.read_parquet` reads it, a few columns at a time.
+
+    ``pd.read_parquet`` holds the decoded Arrow table and its pandas copy at once, and
+    Arrow's allocator keeps the freed pages: 550 MB more than the 190 MB table itself for
+    the 1.7M-frame clean table; column groups of :data:`READ_CELLS` cells take 280 MB.
+    """
+    with pq.ParquetFile(path) as source:
+        names = source.schema_arrow.names
+        step = max(1, READ_CELLS // max(source.metadata.num_rows, 1))
+        parts = [
+            source.read(columns=names[i : i + step]).to_pandas(self_destruct=True)
+            for i in range(0, len(names), step)
+        ]
+    return pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+
+
 def read_json(path: str | os.PathLike) -> dict:
     """Read a JSON file written by killipose."""
     path = Path(path)
@@ -81,6 +103,6 @@ def read_prepared(outdir: str | os.PathLike) -> tuple[pd.DataFrame, dict]:
     outdir = Path(outdir)
     report = read_json(outdir / "report.json")
     try:
-        return pd.read_parquet(outdir / "table.parquet"), report
+        return read_parquet(outdir / "table.parquet"), report
     except FileNotFoundError:
         raise InputError(f"{outdir / 'table.parquet'}: no such file") from None

@@ -68,11 +68,18 @@ class CleanTable:
         return float(self.report["fps"])
 
     def matrix(self, split: str | None = None) -> np.ndarray:
-        """Valid frames of one split (or all) as float32 ``(frames, features)``, normalised."""
-        rows = self.frame["valid"].to_numpy()
+        """Valid frames of one split (or all) as float32 ``(frames, features)``, normalised.
+
+        Filled a column at a time: the memory of the result, not of a float64 copy first.
+        """
+        rows = self.frame["valid"].to_numpy(dtype=bool)
         if split is not None:
-            rows = rows & (self.frame["split"].to_numpy() == split)
-        return self.frame.loc[rows, self.features].to_numpy(np.float32)
+            rows = rows & (self.frame["split"] == split).to_numpy(dtype=bool, na_value=False)
+        features = self.features
+        X = np.empty((np.count_nonzero(rows), len(features)), dtype=np.float32)
+        for j, name in enumerate(features):
+            X[:, j] = self.frame[name].to_numpy()[rows]
+        return X
 
     def to_pixels(self, X: np.ndarray) -> np.ndarray:
         """Undo the normalisation: normalised units -> pixels (posture pixels if egocentric)."""

@@ -23,7 +23,7 @@ from killipose.datasets import kind
 from killipose.datasets.base import read_kind
 from killipose.embedding import traversal_pixels
 from killipose.errors import InputError
-from killipose.files import atomic_path, read_json
+from killipose.files import atomic_path, read_json, read_parquet
 from killipose.findings import dataset_root, links, page, section, software
 from killipose.metrics import mean_over_seeds
 from killipose.plots import MODEL_LABELS
@@ -104,7 +104,7 @@ def cmd_plot_latents(args) -> None:
     """Plot latent trajectories of one or more models."""
     latents = {}
     for name, path in model_paths(args.latent).items():
-        frame = pd.read_parquet(path)
+        frame = read_parquet(path)
         latents[name] = frame.iloc[window_rows(args, len(frame))]
     if len(latents) == 1:
         name, frame = next(iter(latents.items()))
@@ -179,7 +179,7 @@ def _latents(items: list[str], rows: int) -> dict[str, pd.DataFrame]:
     """The ``--latent NAME=PATH`` tables, each checked to have a row per cleaned row."""
     latents = {}
     for name, path in model_pairs(items):
-        latents[name] = pd.read_parquet(path)
+        latents[name] = read_parquet(path)
         if len(latents[name]) != rows:
             raise InputError(f"{path}: {len(latents[name])} rows, the cleaned table has {rows}")
     return latents
@@ -268,7 +268,7 @@ def cmd_mnist_reconstructions(args) -> None:
 
 def cmd_mnist_maps(args) -> None:
     """Encoder maps and decoder grids of 2-D models."""
-    latents = {n: pd.read_parquet(p) for n, p in model_paths(args.latent).items()}
+    latents = {n: read_parquet(p) for n, p in model_paths(args.latent).items()}
     plot_encoder_maps(latents, args.map, f"{args.title}: encoder map of the test digits")
     models = {n: load_model(p) for n, p in model_paths(args.model).items()}
     plot_decoder_grids(models, latents, args.grid, f"{args.title}: decoder grid")

@@ -30,7 +30,7 @@ from killipose.models.training import (
 )
 
 #: Rows encoded or decoded at once (memory: the hidden layers of this many rows).
-BATCH_ROWS = 65536
+BATCH_ROWS = 16384
 
 
 class Autoencoder(LatentModel):
@@ -284,7 +284,8 @@ class Autoencoder(LatentModel):
         """``function`` of ``X``'s rows, ``BATCH_ROWS`` at a time: the hidden layers of a batch
         (~0.5 MB a row-thousand each), not of every frame at once (2.9 GB at 1.7M)."""
         self.module_.eval()
-        X = torch.from_numpy(np.array(X, dtype=np.float32))  # a copy: never the caller's
+        X = np.ascontiguousarray(X, dtype=np.float32)  # read, never written
+        X = torch.from_numpy(X if X.flags.writeable else X.copy())
         return torch.cat([function(batch) for batch in X.split(BATCH_ROWS)]).numpy()
 
     def score(self, X, y=None) -> float:

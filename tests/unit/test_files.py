@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from killipose import InputError, models
-from killipose.files import atomic_path, read_json, write_json, write_parquet
+from killipose.files import atomic_path, read_json, read_parquet, write_json, write_parquet
 from killipose.models.training import save_checkpoint
 
 
@@ -79,3 +79,30 @@ def test_json_has_no_nan_and_bad_json_is_one_line(tmp_path):
         read_json(tmp_path / "bad.json")
     with pytest.raises(InputError, match=r"nope\.json: no such file"):
         read_json(tmp_path / "nope.json")
+
+
+def test_parquet_read_a_few_columns_at_a_time_is_the_pandas_table(tmp_path, monkeypatch):
+    from killipose import files
+
+    frame = pd.DataFrame(
+        {
+            "frame": np.arange(50),
+            "split": ["train"] * 40 + ["val"] * 10,
+            "valid": np.arange(50) % 7 > 0,
+            **{
+                f"x_{k}": np.where(np.arange(50) % 9, np.arange(50) * 0.5 + k, np.nan)
+                for k in range(5)
+            },
+        }
+    )
+    write_parquet(frame, tmp_path / "t.parquet")
+    monkeypatch.setattr(files, "READ_CELLS", 120)  # two columns of 50 rows at a time
+    read = []
+    to_pandas = files.pq.ParquetFile.read
+    monkeypatch.setattr(
+        files.pq.ParquetFile, "read", lambda self, **k: read.append(k) or to_pandas(self, **k)
+    )
+    table = read_parquet(tmp_path / "t.parquet")
+    assert [len(k["columns"]) for k in read] == [2, 2, 2, 2]
+    pd.testing.assert_frame_equal(table, pd.read_parquet(tmp_path / "t.parquet"))
+    pd.testing.assert_frame_equal(table, frame, check_dtype=False)

@@ -270,6 +270,22 @@ def test_the_heading_circle_is_found_from_the_axis_pairs_alone():
     assert np.abs(P[:, :2]).max() < 0.05 * np.abs(P[:, 2:]).max()  # reads heading only
 
 
+def test_the_folds_principal_axes_summed_in_blocks_are_the_svds():
+    """The fold starts from PCA's axes, from a scatter matrix summed a block of rows at a
+    time: the same mean, variances and axes (up to sign) as an SVD of the whole table."""
+    from killipose.models.fold import principal_axes
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 6)) * [5, 3, 2, 1, 0.5, 0.1] @ rng.normal(size=(6, 6)) + 7
+    X = X.astype(np.float32)
+    mean, axes, variance = principal_axes(X, rows=700)
+    X64 = X.astype(np.float64)
+    _, s, vt = np.linalg.svd(X64 - X64.mean(axis=0), full_matrices=False)
+    np.testing.assert_allclose(mean, X64.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(variance, s**2 / (len(X) - 1), rtol=1e-9)
+    np.testing.assert_allclose(np.abs(np.sum(axes * vt, axis=1)), 1, rtol=1e-9)
+
+
 def test_only_a_model_that_starts_from_pca_reports_whether_it_kept_its_start():
     X = gaussian(400).astype(np.float32)
     kw = dict(latent_dim=2, hidden=(8,), epochs=1, batch_size=64, device="cpu")
