@@ -170,17 +170,18 @@ def pca_by_dimension(clean: CleanTable, max_dim: int) -> pd.DataFrame:
     """PCA's test MSE at every code size from 1 to ``max_dim`` (kept below the number of
     features), and the share of the training variance each component explains (the
     scree), from one PCA fitted on the training block: a row per code size."""
-    from sklearn.decomposition import PCA
+    from killipose.models.pca import principal_axes
 
     train, test = clean.matrix("train"), clean.matrix("test")
     k = min(max_dim, train.shape[1] - 1)
-    pca = PCA(n_components=k, svd_solver="full").fit(train)
-    codes = (test - pca.mean_) @ pca.components_.T
+    mean, axes, variance = principal_axes(train)
+    axes, ratio = axes[:k], variance[:k] / variance.sum()
+    codes = (test - mean) @ axes.T
     rows = []
     for d in range(1, k + 1):
-        rebuilt = pca.mean_ + codes[:, :d] @ pca.components_[:d]
+        rebuilt = mean + codes[:, :d] @ axes[:d]
         error = float(np.mean((test - rebuilt) ** 2, dtype=np.float64))
-        rows.append((d, error, float(pca.explained_variance_ratio_[d - 1])))
+        rows.append((d, error, float(ratio[d - 1])))
     return pd.DataFrame(rows, columns=["latent_dim", "test_mse", "explained_variance_ratio"])
 
 

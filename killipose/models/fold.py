@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from killipose.errors import InputError
+from killipose.models.pca import principal_axes
 
 #: Whitening treats a principal direction with less than this share of the largest one's
 #: standard deviation as one with this share (on the fish in arena coordinates the
@@ -215,21 +216,3 @@ def find_circle(Z: np.ndarray, seed: int, restarts: int = 8, steps: int = 400):
         cv = r.std(dim=1) / r.mean(dim=1)
         best = int(torch.argmin(cv))
         return float(cv[best]), (P[best] / r[best].mean()).numpy()
-
-
-def principal_axes(X: np.ndarray, rows: int = 65_536) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, principal axes (rows, by decreasing variance) and variances of ``X``.
-
-    From the float64 scatter matrix summed ``rows`` rows at a time: the memory of a few
-    thousand rows, where an SVD of the whole centred table holds it three times over
-    (400 MB for 1.4M frames of 12 features). The scatter matrix squares the condition
-    number, so variances below ~1e-16 of the largest are rounding (returned as >= 0).
-    """
-    mean = X.mean(axis=0, dtype=np.float64)
-    scatter = np.zeros((X.shape[1], X.shape[1]))
-    for start in range(0, len(X), rows):
-        block = X[start : start + rows].astype(np.float64) - mean
-        scatter += block.T @ block
-    values, vectors = np.linalg.eigh(scatter)
-    order = np.argsort(values)[::-1]
-    return mean, vectors[:, order].T, np.clip(values[order], 0, None) / (len(X) - 1)
