@@ -27,7 +27,7 @@ import torch
 import yaml
 
 from killipose import clean_table, read_table
-from killipose.config import WORKFLOW_TRAIN_KEYS, train_params
+from killipose.config import WORKFLOW_TRAIN_KEYS, train_params, validate_config
 from killipose.errors import InputError
 from killipose.fitting import fit_model
 from killipose.io import read_poses
@@ -95,6 +95,8 @@ def main() -> None:
             continue
         print(f"{label}: {n_features} features, {valid} frames", flush=True)
         config["datasets"]["bench"] = {"kind": "pose", "path": str(path)}
+        # as the workflow reads it: checked, every default filled in
+        validate_config(config, ROOT / "workflow/schemas/config.schema.yaml")
         for name in args.models:
             params = train_params(config, "bench", name)
             torch.set_num_threads(int(params.get("threads", 2)))
