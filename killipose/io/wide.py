@@ -195,13 +195,15 @@ def _read_csv_in_pieces(path: Path, parse_options: pa_csv.ParseOptions) -> pa.Ta
     a keypoint column) gives ``None``: read it whole, which also reports its errors as
     before.
     """
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    packed = path.suffix.lower() == ".gz"
+    opener = gzip.open if packed else open
     types = {c: pa.float64() for c in table_columns(path) if _XY.match(c)}
     read_options = pa_csv.ReadOptions(block_size=4 << 20)
     pieces: list[pa.Table] = []
     # One buffer, read into and parsed in place: copying the text costs as much as
-    # parsing it on a slow memory bus.
-    text = memoryview(bytearray(PIECE_BYTES))
+    # parsing it on a slow memory bus. A small file gets a buffer of its size.
+    size = PIECE_BYTES if packed else min(PIECE_BYTES, path.stat().st_size + 1)
+    text = memoryview(bytearray(size))
     try:
         with opener(path, "rb") as f:
             kept = 0
@@ -210,10 +212,10 @@ def _read_csv_in_pieces(path: Path, parse_options: pa_csv.ParseOptions) -> pa.Ta
                 while filled < len(text) and (got := f.readinto(text[filled:])):
                     filled += got
                 end = filled < len(text)
-                cut = filled if end else bytes(text[filled - LINE_BYTES : filled]).rfind(b"\n")
-                if cut < 0:
+                start = max(0, filled - LINE_BYTES)
+                cut = filled if end else start + bytes(text[start:filled]).rfind(b"\n") + 1
+                if not end and cut == start:
                     return None  # a line longer than LINE_BYTES
-                cut += 0 if end else filled - LINE_BYTES + 1
                 if cut:
                     convert = pa_csv.ConvertOptions(column_types=types, strings_can_be_null=True)
                     source = pa.py_buffer(text[:cut])

@@ -1,5 +1,6 @@
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -164,3 +165,24 @@ def test_a_csv_in_pieces_still_repairs_a_truncated_last_line_and_refuses_a_bad_o
     (tmp_path / "bad.csv").write_text("frame_count,x_a,y_a\n" + "3,1\n" + rows)
     with pytest.raises(InputError, match=r"1 line.* do not have one field per column"):
         read_table(tmp_path / "bad.csv")
+
+
+def test_a_csv_whose_pieces_end_at_line_ends_is_read_in_pieces_alone(tmp_path, monkeypatch):
+    """A file whose size is a whole number of pieces, each ending at a line end, leaves
+    nothing for a last read: no whole read follows (which would hold the file twice)."""
+    from killipose.io import wide
+
+    line = "1.5,2.5,3.5\n"  # 12 bytes, as the header: 5 lines fill a 60-byte piece exactly
+    (tmp_path / "t.csv").write_text("x_a,y_a,z_b\n" + line * 59)  # 720 bytes: 12 pieces
+    monkeypatch.setattr(wide, "PIECE_BYTES", 60)
+    monkeypatch.setattr(wide, "LINE_BYTES", 30)
+    whole = []
+    read_csv = wide.pa_csv.read_csv
+    monkeypatch.setattr(
+        wide.pa_csv,
+        "read_csv",
+        lambda source, *a, **k: whole.append(isinstance(source, Path)) or read_csv(source, *a, **k),
+    )
+    table = read_table(tmp_path / "t.csv")
+    assert len(table) == 59 and table["y_a"].eq(2.5).all()
+    assert not any(whole)
