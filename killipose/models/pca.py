@@ -79,9 +79,9 @@ class PCAModel(LatentModel):
 def principal_axes(X: np.ndarray, rows: int = 65_536) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean, principal axes (rows, by decreasing variance) and variances of ``X``.
 
-    From the float64 scatter matrix summed ``rows`` rows at a time: the memory of a few
-    thousand rows, where an SVD of the whole centred table holds it three times over
-    (400 MB for 1.4M frames of 12 features). The scatter matrix squares the condition
+    From the float64 scatter matrix summed ``rows`` rows at a time: the memory of one such
+    block (6 MB for 12 features), where an SVD of the whole centred table holds it three
+    times over (400 MB for 1.4M frames of 12 features). The scatter matrix squares the condition
     number, so variances below ~1e-16 of the largest are rounding (returned as >= 0).
     Each axis points the way of its largest loading, as scikit-learn's PCA orients them.
     """
