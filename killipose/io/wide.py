@@ -221,9 +221,10 @@ def _read_csv_in_pieces(path: Path, parse_options: pa_csv.ParseOptions) -> pa.Ta
                     source = pa.py_buffer(text[:cut])
                     pieces.append(pa_csv.read_csv(source, read_options, parse_options, convert))
                     del source
-                    names = pieces[0].column_names
+                if len(pieces) == 1 and not read_options.column_names:
+                    # later pieces have no header: the first one's names and types
                     types = {field.name: field.type for field in pieces[0].schema}
-                    read_options = pa_csv.ReadOptions(block_size=4 << 20, column_names=names)
+                    read_options.column_names = pieces[0].column_names
                 if end:
                     break
                 kept = filled - cut
