@@ -12,7 +12,8 @@ The fold makes the step explicit. The module starts as PCA exactly (the fold swi
 training does not beat it; training switches the fold on. One 2-D direction of it is the
 heading circle (found from the data as the projection whose radius is most constant);
 its radius carries no information in a linear code, so the fold replaces the radius by
-``exp(scale * b)``, where ``b`` is a learned nonlinear feature of the frame (the bend).
+``exp(scale * b)``, where ``b`` is a learned nonlinear feature of the frame (the bend),
+bounded (:data:`BEND_LIMIT`).
 The decoder reads the heading from the direction and ``b`` back from the radius. Residual
 MLPs on both sides (starting near zero) and PCA-whitened inputs — so the small shape
 signal is not buried under position — let training move off PCA within an epoch or two.
@@ -30,6 +31,13 @@ from torch import nn
 
 from killipose.errors import InputError
 from killipose.models.pca import principal_axes
+
+#: The bend ``b`` is held in (-BEND_LIMIT, BEND_LIMIT) by a tanh, so the radius
+#: ``exp(scale * b)`` stays within (e^-3, e^3) at the default scale (0.1):
+#: unbounded, unusual frames drove it far out (b ~ 50 where the other frames' lie within
+#: ±10), training jumped (loss 6e-5 to 0.2 in an epoch) and such frames came back with
+#: errors up to 1e8.
+BEND_LIMIT = 30.0
 
 #: Whitening treats a principal direction with less than this share of the largest one's
 #: standard deviation as one with this share (on the fish in arena coordinates the
@@ -141,7 +149,8 @@ class FoldModule(nn.Module):
         u = z @ self.circle.T
         direction = u / u.norm(dim=1, keepdim=True).clamp_min(1e-6)
         P_inv = torch.linalg.solve(self.circle @ self.circle.T, self.circle)
-        radius = torch.exp(self.fold_scale * self.bend(xw))
+        bend = BEND_LIMIT * torch.tanh(self.bend(xw) / BEND_LIMIT)
+        radius = torch.exp(self.fold_scale * bend)
         return z - u @ P_inv + (direction * radius) @ P_inv
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:

@@ -256,6 +256,24 @@ def test_the_fold_starts_at_pca_exactly_and_keeps_it_when_training_does_not_beat
     assert models.load(tmp_path / "fold.pt").score(test) == fold.score(test)
 
 
+def test_the_folds_radius_is_bounded_for_frames_unlike_the_training_ones():
+    """An unusual frame can drive the learned bend far out; unbounded, the radius
+    exp(scale * bend) overflows and the frame comes back as NaN (or with an error of 1e8)."""
+    from killipose.models.fold import BEND_LIMIT, FoldModule
+
+    torch.manual_seed(0)
+    X = rotating_body(n=2000)
+    module = FoldModule(X.shape[1], 4, [16, 16], torch.nn.SiLU)
+    module.init_from_data(X, seed=0)
+    module.start_training()
+    with torch.no_grad():
+        module.bend[-1].bias.fill_(1e4)  # the bend of every frame far out
+        x = torch.tensor(X[:50])
+        radius = (module.encode(x) @ module.circle.T).norm(dim=1)
+        assert radius.max() <= np.exp(module.fold_scale * BEND_LIMIT) * 1.001
+        assert torch.isfinite(module(x)).all()  # unbounded: exp(1000) = inf
+
+
 def test_a_fold_file_from_before_the_pca_start_loads_folded():
     path = DATA / "models" / "nonlinear.pt"
     model = models.load(path)
