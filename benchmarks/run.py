@@ -518,10 +518,18 @@ def bench_run() -> dict:
         print("  no results/benchmarks/run.json: run `make run` first for these numbers")
         return {}
     run = json.loads(record.read_text())
+    # Only this run's steps: files older than its start are an earlier run's (another
+    # dataset's, or a step this run did not need to redo), as make run counts them.
+    start = (OUT / ".run-start").stat().st_mtime if (OUT / ".run-start").exists() else 0
     steps = {}
     for tsv in sorted(OUT.glob("*/*.tsv")):
+        if tsv.stat().st_mtime < start:
+            continue
         row = pd.read_csv(tsv, sep="\t").iloc[-1]
         steps[f"{tsv.parent.name}/{tsv.stem}"] = {"s": row["s"], "max_rss_mb": row["max_rss"]}
+    if not steps:
+        print("  no step of the last `make run` has a benchmark file: it had nothing to do")
+        return {"default_run_s": run["seconds"], "default_run": run}
     slowest = sorted(steps.items(), key=lambda kv: -kv[1]["s"])
     return {
         "default_run_s": run["seconds"],

@@ -53,14 +53,17 @@ def write_json(data: dict, path: str | os.PathLike) -> None:
 
 
 def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write ``frame`` as Parquet (zstd), atomically.
+    """Write ``frame`` as Parquet, atomically.
 
-    Float columns are not dictionary-encoded: measurements rarely repeat, and trying
-    halves the writing speed (1.6 s against 0.75 s for the 1.7M-frame clean table).
+    Float columns are stored plain: measurements rarely repeat, and zstd shrinks them by
+    only ~18% (157 to 129 MB for the 1.7M-frame raw table) while doubling the time to
+    write them (0.6 against 1.2 s) and to read them (0.33 against 0.70 s), which every
+    later step pays. Other columns (counts, labels) are dictionary-encoded and zstd'd.
     """
     other = [str(c) for c, dtype in frame.dtypes.items() if dtype.kind != "f"]
+    codecs = {str(c): "zstd" if str(c) in other else "none" for c in frame.columns}
     with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False, compression="zstd", use_dictionary=other)
+        frame.to_parquet(tmp, index=False, compression=codecs, use_dictionary=other)
 
 
 def read_parquet(path: str | os.PathLike) -> pd.DataFrame:

@@ -106,3 +106,17 @@ def test_parquet_read_a_few_columns_at_a_time_is_the_pandas_table(tmp_path, monk
     assert [len(k["columns"]) for k in read] == [2, 2, 2, 2]
     pd.testing.assert_frame_equal(table, pd.read_parquet(tmp_path / "t.parquet"))
     pd.testing.assert_frame_equal(table, frame, check_dtype=False)
+
+
+def test_parquet_stores_floats_plain_and_compresses_the_rest(tmp_path):
+    """Measurements barely compress and every later step decodes them: plain is twice as
+    fast both ways; labels and counts compress well."""
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x_snout": rng.normal(size=1000), "split": ["train"] * 1000})
+    write_parquet(frame, tmp_path / "t.parquet")
+    columns = pq.ParquetFile(tmp_path / "t.parquet").metadata.row_group(0)
+    codecs = {columns.column(i).path_in_schema: columns.column(i).compression for i in range(2)}
+    assert codecs == {"x_snout": "UNCOMPRESSED", "split": "ZSTD"}
+    pd.testing.assert_frame_equal(read_parquet(tmp_path / "t.parquet"), frame)
