@@ -12,7 +12,7 @@ Files without timestamps get 30 fps (it sets only the time axis). Each model is 
 ``model_params``, as the workflow passes them) and each seed. The table gives the test MSE
 (normalised units) divided by PCA's, mean and standard deviation over seeds, and how many
 fits kept their starting state (the fold design starts at PCA's solution and keeps it
-unless training beats it on validation).
+unless training beats it on validation by more than chance).
 """
 
 from __future__ import annotations

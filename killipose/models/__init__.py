@@ -69,7 +69,8 @@ _FOLD = (
     "a code that bends: MLP layers on both sides. Its default design for poses (fold) "
     "starts at PCA's code and assumes a body that turns freely (a circle of heading in "
     "PCA's code) whose bend sets that circle's radius, which is how the synthetic fish is "
-    "made; it keeps PCA's code when training does not beat it on the validation block. "
+    "made; it keeps PCA's code unless training beats it on the validation block by more "
+    "than chance. "
     "Digits use the plain MLP design"
 )
 

@@ -274,6 +274,25 @@ def test_the_folds_radius_is_bounded_for_frames_unlike_the_training_ones():
         assert torch.isfinite(module(x)).all()  # unbounded: exp(1000) = inf
 
 
+def test_the_fold_leaves_pcas_start_only_for_a_gain_beyond_the_validation_noise():
+    from killipose.models.autoencoder import clearly_better
+
+    rng = np.random.default_rng(0)
+    start = torch.tensor(rng.gamma(2.0, 1.0, 400))
+    everywhere = start * 0.8  # 20% lower on every frame
+    assert clearly_better(everywhere, start)
+    # A lower mean by chance: one lucky stretch, the rest as noisy as it was.
+    chance = start + torch.tensor(rng.normal(0, 1.0, 400))
+    chance[:40] -= 3.0
+    assert chance.mean() < start.mean()  # what the old rule kept training for
+    assert not clearly_better(chance, start)
+    assert not clearly_better(start, start)
+    assert not clearly_better(start * 2, start)
+    # Fewer validation frames than blocks: still a verdict, never an error.
+    assert clearly_better(everywhere[:3], start[:3])
+    assert not clearly_better(everywhere[:1], start[:1])
+
+
 def test_a_fold_file_from_before_the_pca_start_loads_folded():
     path = DATA / "models" / "nonlinear.pt"
     model = models.load(path)
