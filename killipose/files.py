@@ -11,10 +11,11 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from killipose.errors import InputError
@@ -60,10 +61,31 @@ def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> None:
     write them (0.6 against 1.2 s) and to read them (0.33 against 0.70 s), which every
     later step pays. Other columns (counts, labels) are dictionary-encoded and zstd'd.
     """
-    other = [str(c) for c, dtype in frame.dtypes.items() if dtype.kind != "f"]
-    codecs = {str(c): "zstd" if str(c) in other else "none" for c in frame.columns}
+    write_parquet_parts([frame], path)
+
+
+def write_parquet_parts(parts: Iterable[pd.DataFrame], path: str | os.PathLike) -> None:
+    """Write tables of the same columns one after another as one Parquet file, atomically
+    (as :func:`write_parquet`): only one part is in memory at a time."""
+    writer = None
     with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False, compression=codecs, use_dictionary=other)
+        try:
+            for part in parts:
+                table = pa.Table.from_pandas(part, preserve_index=False)
+                if writer is None:
+                    other = [str(c) for c, dtype in part.dtypes.items() if dtype.kind != "f"]
+                    codecs = {
+                        name: "zstd" if name in other else "none" for name in table.schema.names
+                    }
+                    writer = pq.ParquetWriter(
+                        tmp, table.schema, compression=codecs, use_dictionary=other
+                    )
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+        if writer is None:
+            raise ValueError(f"{path}: no table to write")
 
 
 def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
@@ -81,6 +103,14 @@ def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
             for i in range(0, len(names), step)
         ]
     return pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+
+
+def read_parquet_pieces(path: str | os.PathLike, rows: int) -> Iterator[pd.DataFrame]:
+    """A Parquet table as :func:`pandas.read_parquet` reads it, ``rows`` rows at a time
+    (each piece indexed from 0)."""
+    with pq.ParquetFile(path) as source:
+        for batch in source.iter_batches(batch_size=rows):
+            yield batch.to_pandas()
 
 
 def read_json(path: str | os.PathLike) -> dict:

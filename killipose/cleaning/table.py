@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from killipose.files import read_prepared, write_prepared
+from killipose.errors import InputError
+from killipose.files import read_json, read_parquet_pieces, read_prepared, write_prepared
 from killipose.posture import to_arena
 
 #: Where an egocentric table keeps what :func:`killipose.posture.egocentric` took out of
@@ -141,11 +144,26 @@ class CleanTable:
         """Write ``outdir/table.parquet`` and ``outdir/report.json``."""
         write_prepared(self.frame, self.report, outdir)
 
+    @classmethod
+    def from_table(cls, frame: pd.DataFrame, report: dict) -> CleanTable:
+        """The cleaned table of ``frame`` (all its rows or some) and its ``report.json``."""
+        stats = pd.DataFrame(report["normalisation"]).T[["mean", "std"]].astype(float)
+        features = [c for c in frame.columns if c in stats.index]
+        return cls(frame=frame, stats=stats.loc[features], report=report)
+
 
 def load_clean(outdir: str | os.PathLike) -> CleanTable:
     """Read a cleaned table written by :meth:`CleanTable.save`."""
-    frame, report = read_prepared(outdir)
-    stats = pd.DataFrame(report["normalisation"]).T[["mean", "std"]].astype(float)
-    return CleanTable(
-        frame=frame, stats=stats.loc[[c for c in frame.columns if c in stats.index]], report=report
-    )
+    return CleanTable.from_table(*read_prepared(outdir))
+
+
+def clean_pieces(outdir: str | os.PathLike, rows: int) -> Iterator[CleanTable]:
+    """A cleaned table written by :meth:`CleanTable.save`, ``rows`` frames at a time (in
+    order; each piece's ``frame`` is indexed from 0): the memory of a piece, not the
+    table."""
+    report = read_json(Path(outdir) / "report.json")
+    table = Path(outdir) / "table.parquet"
+    if not table.is_file():
+        raise InputError(f"{table}: no such file")
+    for frame in read_parquet_pieces(table, rows):
+        yield CleanTable.from_table(frame, report)

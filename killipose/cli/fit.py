@@ -8,13 +8,17 @@ import sys
 from pathlib import Path
 
 from killipose.cli.inputs import load_model
-from killipose.datasets import load_prepared
+from killipose.datasets import load_prepared, prepared_pieces
 from killipose.embedding import latent_table
 from killipose.errors import InputError
-from killipose.files import write_parquet
+from killipose.files import write_parquet_parts
 from killipose.models import model_names
 
 log = logging.getLogger("killipose")
+
+#: Frames encoded at a time by ``killipose embed``: memory stays that of a piece (~70 MB
+#: of a pose table) whatever the recording's length.
+EMBED_ROWS = 1 << 19
 
 
 EXAMPLES = {
@@ -116,8 +120,10 @@ def parse_param(text: str) -> tuple[str, object]:
 
 
 def cmd_embed(args) -> None:
-    """Write the latent code of every frame (Parquet)."""
-    write_parquet(latent_table(load_model(args.model), load_prepared(args.cleandir)), args.out)
+    """Write the latent code of every frame (Parquet), a piece of the table at a time."""
+    model = load_model(args.model)
+    pieces = prepared_pieces(args.cleandir, EMBED_ROWS)
+    write_parquet_parts((latent_table(model, piece) for piece in pieces), args.out)
 
 
 def register(add) -> None:

@@ -10,6 +10,7 @@ workflow rules that make its outputs.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from killipose.datasets.base import DatasetKind, Prepared, read_kind
@@ -18,7 +19,17 @@ from killipose.datasets.pose import POSE
 from killipose.errors import InputError
 from killipose.files import read_json
 
-__all__ = ["DIGITS", "KINDS", "POSE", "DatasetKind", "Digits", "Prepared", "kind", "load_prepared"]
+__all__ = [
+    "DIGITS",
+    "KINDS",
+    "POSE",
+    "DatasetKind",
+    "Digits",
+    "Prepared",
+    "kind",
+    "load_prepared",
+    "prepared_pieces",
+]
 
 #: Every kind, by the name the config and the files give.
 KINDS: dict[str, DatasetKind] = {k.name: k for k in (POSE, DIGITS)}
@@ -34,7 +45,17 @@ def kind(name: str) -> DatasetKind:
 def load_prepared(folder: str | os.PathLike) -> Prepared:
     """The data a prepare step (``killipose clean``, ``prepare-mnist``) wrote to ``folder``,
     read by the kind its ``report.json`` records."""
-    folder = Path(folder)
+    return _kind_of(Path(folder)).load(Path(folder))
+
+
+def prepared_pieces(folder: str | os.PathLike, rows: int) -> Iterator[Prepared]:
+    """As :func:`load_prepared`, a piece of about ``rows`` samples at a time where the
+    data's kind reads it so (:meth:`DatasetKind.pieces`)."""
+    return _kind_of(Path(folder)).pieces(Path(folder), rows)
+
+
+def _kind_of(folder: Path) -> DatasetKind:
+    """The kind that the ``report.json`` of a prepared ``folder`` records."""
     report = folder / "report.json"
     redo = "prepare the data again (snakemake --forcerun clean prepare_mnist)"
-    return kind(read_kind(read_json(report), report, redo)).load(folder)
+    return kind(read_kind(read_json(report), report, redo))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -55,6 +56,11 @@ class DatasetKind(ABC):
     @abstractmethod
     def load(self, folder: Path) -> Prepared:
         """The prepared data that the kind's prepare step wrote to ``folder``."""
+
+    def pieces(self, folder: Path, rows: int) -> Iterator[Prepared]:
+        """The prepared data in ``folder`` a piece of about ``rows`` samples at a time, in
+        order, where the kind can (by default: all of it, as one piece)."""
+        yield self.load(folder)
 
     @abstractmethod
     def score(self, model: LatentModel, data: Prepared) -> dict:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from killipose.cleaning.table import CleanTable, load_clean
+from killipose.cleaning.table import CleanTable, clean_pieces, load_clean
 from killipose.datasets.base import DatasetKind
 from killipose.errors import InputError
 from killipose.findings import (
@@ -40,6 +41,9 @@ class PoseKind(DatasetKind):
 
     def load(self, folder: Path) -> CleanTable:
         return load_clean(folder)
+
+    def pieces(self, folder: Path, rows: int) -> Iterator[CleanTable]:
+        return clean_pieces(folder, rows)
 
     def score(self, model: LatentModel, data: CleanTable) -> dict:
         return pose_metrics(model, data)

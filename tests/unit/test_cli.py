@@ -33,7 +33,7 @@ def test_user_mistake_is_one_line_exit_2_and_no_output(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_synth_clean_fit_embed_from_the_command_line(tmp_path):
+def test_synth_clean_fit_embed_from_the_command_line(tmp_path, monkeypatch):
     assert main(["synth", str(tmp_path / "s.parquet"), *SYNTH]) == 0
     assert main(["clean", str(tmp_path / "s.parquet"), str(tmp_path / "clean")]) == 0
     report = json.loads((tmp_path / "clean" / "report.json").read_text())
@@ -79,6 +79,8 @@ def test_synth_clean_fit_embed_from_the_command_line(tmp_path):
         "metrics.json",
         "model.pt",
     ]
+    # Embedding goes a piece of the table at a time: the pieces make the whole code.
+    monkeypatch.setattr("killipose.cli.fit.EMBED_ROWS", 300)
     assert (
         main(
             [
@@ -90,6 +92,22 @@ def test_synth_clean_fit_embed_from_the_command_line(tmp_path):
         )
         == 0
     )
+    import pandas as pd
+
+    from killipose import load_clean, models
+    from killipose.embedding import latent_table
+
+    whole = latent_table(models.load(tmp_path / "m" / "model.pt"), load_clean(tmp_path / "clean"))
+    written = pd.read_parquet(tmp_path / "m" / "latent.parquet")
+    assert len(whole) > 300 * 6
+    pd.testing.assert_frame_equal(written, whole)
+    assert pq_row_groups(tmp_path / "m" / "latent.parquet") == -(-len(whole) // 300)
+
+
+def pq_row_groups(path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_row_groups
 
 
 def test_latent_dim_too_large_is_a_clear_error(tmp_path, capsys):

@@ -120,3 +120,20 @@ def test_parquet_stores_floats_plain_and_compresses_the_rest(tmp_path):
     codecs = {columns.column(i).path_in_schema: columns.column(i).compression for i in range(2)}
     assert codecs == {"x_snout": "UNCOMPRESSED", "split": "ZSTD"}
     pd.testing.assert_frame_equal(read_parquet(tmp_path / "t.parquet"), frame)
+
+
+def test_parquet_in_pieces_is_the_whole_table_and_no_piece_is_no_file(tmp_path):
+    from killipose.files import read_parquet_pieces, write_parquet_parts
+
+    frame = pd.DataFrame(
+        {"frame": np.arange(1000), "split": pd.Categorical(["train"] * 800 + ["val"] * 200)}
+    ).assign(x_snout=np.linspace(0, 1, 1000))
+    parts = [frame.iloc[i : i + 300].reset_index(drop=True) for i in range(0, 1000, 300)]
+    write_parquet_parts(iter(parts), tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(read_parquet(tmp_path / "t.parquet"), frame)
+    pieces = list(read_parquet_pieces(tmp_path / "t.parquet", 256))
+    assert len(pieces) >= 4 and max(len(p) for p in pieces) <= 256
+    pd.testing.assert_frame_equal(pd.concat(pieces, ignore_index=True), frame)
+    with pytest.raises(ValueError, match="no table to write"):
+        write_parquet_parts([], tmp_path / "none.parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.parquet"]
