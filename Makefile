@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Rules call the `killipose` command: put the project's environment first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run report test lint bench clean
+.PHONY: setup run test lint bench clean
 
 setup: $(STAMP)
 

@@ -179,12 +179,17 @@ def bench_tables(work: Path, prepared: Path, repeats: int) -> dict:
     }
 
 
+def default_config() -> dict:
+    """config/config.yaml with the schema's defaults, as the workflow sees it."""
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    kconfig.validate_config(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    return config
+
+
 def fish_settings(model: str) -> dict:
     """The default run's settings of ``model`` on the fish: the registry's, then
     config/config.yaml's (``train`` and ``model_params``)."""
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    kconfig.validate_config(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
-    params = kconfig.train_params(config, "killifish", model)
+    params = kconfig.train_params(default_config(), "killifish", model)
     params = {k: v for k, v in params.items() if k not in ("threads", "gpus", "device")}
     estimator = models.make(model, latent_dim=4, **params)
     return {k: v for k, v in estimator.get_params().items() if k not in ("device", "latent_dim")}
@@ -442,8 +447,7 @@ def bench_render(prepared: Path, repeats: int, frames: int, naive_frames: int) -
 
 
 def bench_busy(work: Path, repeats: int) -> dict:
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    kconfig.validate_config(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    config = default_config()
     from killipose import jobs
 
     prepared = work / "mnist-clean"
