@@ -94,10 +94,15 @@ class FoldModule(nn.Module):
         # 0: PCA's linear code and its transpose as decoder; 1: the fold. Files written
         # before the switch existed hold a trained fold (see _load_from_state_dict).
         self.register_buffer("folded", torch.ones(()))
+        # Files written before the bound (inf) keep the codes they were fitted with.
+        self.register_buffer("bend_limit", torch.tensor(BEND_LIMIT))
+        self._bend_limit = BEND_LIMIT
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         state_dict.setdefault(prefix + "folded", torch.ones(()))
+        state_dict.setdefault(prefix + "bend_limit", torch.tensor(float("inf")))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        self._bend_limit = float(self.bend_limit)
 
     @torch.no_grad()
     def init_from_data(self, X: np.ndarray, seed: int) -> float:
@@ -149,7 +154,9 @@ class FoldModule(nn.Module):
         u = z @ self.circle.T
         direction = u / u.norm(dim=1, keepdim=True).clamp_min(1e-6)
         P_inv = torch.linalg.solve(self.circle @ self.circle.T, self.circle)
-        bend = BEND_LIMIT * torch.tanh(self.bend(xw) / BEND_LIMIT)
+        bend, limit = self.bend(xw), self._bend_limit
+        if limit != float("inf"):
+            bend = limit * torch.tanh(bend / limit)
         radius = torch.exp(self.fold_scale * bend)
         return z - u @ P_inv + (direction * radius) @ P_inv
 

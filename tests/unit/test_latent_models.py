@@ -149,7 +149,10 @@ def test_model_files_of_the_previous_version_still_load(name):
     """Files written by killipose before the presets (3f5e00a: LinearAutoencoder, ...)."""
     expected = np.load(SAVED / "expected.npz")
     model = models.load(SAVED / f"{name}.pt")
-    np.testing.assert_array_equal(model.transform(expected["X"]), expected[name.replace("-", "_")])
+    # To float32 rounding: the same file gives codes a unit in the last place apart on
+    # CPUs with other vector units (matrix products sum in another order).
+    codes = model.transform(expected["X"])
+    np.testing.assert_allclose(codes, expected[name.replace("-", "_")], rtol=1e-6, atol=1e-6)
     assert type(model).__name__ in ("PCAModel", "Autoencoder")
     assert (getattr(model, "n_classes", None) is not None) == name.startswith("supervised")
 

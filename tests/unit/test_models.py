@@ -272,6 +272,9 @@ def test_the_folds_radius_is_bounded_for_frames_unlike_the_training_ones():
         radius = (module.encode(x) @ module.circle.T).norm(dim=1)
         assert radius.max() <= np.exp(module.fold_scale * BEND_LIMIT) * 1.001
         assert torch.isfinite(module(x)).all()  # unbounded: exp(1000) = inf
+    again = FoldModule(X.shape[1], 4, [16, 16], torch.nn.SiLU)
+    again.load_state_dict(module.state_dict())
+    assert again._bend_limit == BEND_LIMIT
 
 
 def test_the_fold_leaves_pcas_start_only_for_a_gain_beyond_the_validation_noise():
@@ -297,6 +300,7 @@ def test_a_fold_file_from_before_the_pca_start_loads_folded():
     path = DATA / "models" / "nonlinear.pt"
     model = models.load(path)
     assert bool(model.module_.folded)
+    assert model.module_._bend_limit == float("inf")  # its codes as it was fitted
 
 
 def test_the_heading_circle_is_found_from_the_axis_pairs_alone():
