@@ -107,8 +107,13 @@ def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
 
 def read_parquet_pieces(path: str | os.PathLike, rows: int) -> Iterator[pd.DataFrame]:
     """A Parquet table as :func:`pandas.read_parquet` reads it, ``rows`` rows at a time
-    (each piece indexed from 0)."""
-    with pq.ParquetFile(path) as source:
+    (each piece indexed from 0).
+
+    ``pre_buffer`` off: on, Arrow reads ahead every row group asked for, here the whole
+    file (1.8 GB held to read a 17M-frame table in pieces of 262,144 rows, 0.3 GB
+    without).
+    """
+    with pq.ParquetFile(path, pre_buffer=False) as source:
         for batch in source.iter_batches(batch_size=rows):
             yield batch.to_pandas()
 

@@ -19,15 +19,22 @@ def block_split(n_rows: int, fractions: tuple[float, float, float] = (0.8, 0.1, 
     -------
     Array of ``n_rows`` strings, each ``"train"``, ``"val"`` or ``"test"``.
     """
+    return block_labels(n_rows, fractions, 0, n_rows)
+
+
+def block_labels(
+    n_rows: int, fractions: tuple[float, float, float], start: int, stop: int
+) -> np.ndarray:
+    """The labels :func:`block_split` gives rows ``start`` to ``stop`` of ``n_rows``."""
     if len(fractions) != 3 or min(fractions) <= 0 or not np.isclose(sum(fractions), 1.0):
         raise InputError(
             f"split fractions must be three positive numbers summing to 1, got {fractions}"
         )
     edges = np.round(np.cumsum(fractions)[:2] * n_rows).astype(int)
-    labels = np.empty(n_rows, dtype=object)
-    labels[: edges[0]] = "train"
-    labels[edges[0] : edges[1]] = "val"
-    labels[edges[1] :] = "test"
+    labels = np.empty(stop - start, dtype=object)
+    labels[:] = "test"
+    labels[: max(edges[1] - start, 0)] = "val"
+    labels[: max(edges[0] - start, 0)] = "train"
     return labels
 
 

@@ -120,8 +120,10 @@ def clean_table(
 
     Memory: the steps work one column at a time, in place, so cleaning holds the input
     table, the output (8 bytes per feature and frame, plus ``frame``, ``time_s``,
-    ``split``, ``valid``) and a few column-sized arrays; ``benchmarks/clean_memory.py``
-    measures it (5 GB for 17M frames).
+    ``split``, ``valid``) and a few column-sized arrays (4.2 GB for 17M frames).
+    ``killipose clean`` (:func:`killipose.cleaning.pieces.clean_file`) runs these steps
+    on a wide table a piece of rows at a time instead, with the same result, in memory
+    that does not grow with the table; ``benchmarks/clean_memory.py`` measures both.
 
     Egocentric frame: the body frame is set after gaps are filled, on the kept keypoints
     in pixels, so it uses repaired points; a frame still missing a reference point is
@@ -173,7 +175,8 @@ def clean_table(
         max_nan_fraction, max_gap, max_jump, fractions, threshold, frame, origin, axis
     )
     report = _report(
-        table,
+        table.attrs,
+        len(table),
         steps,
         rows=row_report,
         parameters=parameters,
@@ -217,7 +220,8 @@ def _parameters(
 
 
 def _report(
-    table: pd.DataFrame,
+    attrs: dict,
+    input_frames: int,
     steps: list[dict],
     *,
     rows: dict,
@@ -231,13 +235,16 @@ def _report(
     frames: dict,
     stats: pd.DataFrame,
 ) -> dict:
-    """The cleaning report (JSON-ready) from what the steps found; see :func:`clean_table`."""
+    """The cleaning report (JSON-ready) from what the steps found; see :func:`clean_table`.
+
+    ``attrs`` are the input table's, ``input_frames`` its rows.
+    """
     return {
         "kind": "pose",  # what killipose.datasets reads it as
-        "input_frames": len(table),
-        "read": table.attrs.get("read"),
+        "input_frames": input_frames,
+        "read": attrs.get("read"),
         "rows": rows,
-        "synthetic": table.attrs.get("synthetic"),
+        "synthetic": attrs.get("synthetic"),
         "parameters": parameters,
         "confidence": confidence,
         "nan_fraction": {c: round(f, 6) for c, f in nan_fraction.items()},

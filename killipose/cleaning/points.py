@@ -163,14 +163,23 @@ def drop_mostly_missing(
     for name in points.columns:
         points.column(name, out=buffer)
         nan_fraction[name] = float(np.isnan(buffer).mean())
-    worse = {k: max(nan_fraction[f"x_{k}"], nan_fraction[f"y_{k}"]) for k in points.keypoints}
+    kept, dropped = keypoints_kept(points.keypoints, nan_fraction, max_nan_fraction)
+    return (replace(points, keypoints=kept), nan_fraction, dropped), {"dropped": list(dropped)}
+
+
+def keypoints_kept(
+    keypoints: tuple[str, ...], nan_fraction: dict[str, float], max_nan_fraction: float
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The keypoints to keep (in order) and those to drop with why (:func:`mostly_missing`),
+    from each ``x_``/``y_`` column's ``nan_fraction``; stops when none is kept."""
+    worse = {k: max(nan_fraction[f"x_{k}"], nan_fraction[f"y_{k}"]) for k in keypoints}
     dropped = mostly_missing(worse, max_nan_fraction)
-    kept = tuple(k for k in points.keypoints if k not in dropped)
+    kept = tuple(k for k in keypoints if k not in dropped)
     if not kept:
         raise InputError(
             "every keypoint is missing in more than max_nan_fraction of frames; nothing to fit"
         )
-    return (replace(points, keypoints=kept), nan_fraction, dropped), {"dropped": list(dropped)}
+    return kept, dropped
 
 
 def mostly_missing(nan_fraction: dict[str, float], max_nan_fraction: float) -> dict[str, str]:

@@ -29,7 +29,9 @@ def recorded(title: str) -> Callable[[Callable], Callable]:
     JSON-ready dict of what it changed (counts). The decorated step takes one keyword
     more, ``record``: a list to append ``{"step": title, "operation": step.__name__,
     "parameters": {name: value}} | changes`` to, or ``None`` (the default) to record
-    nothing. It returns what the step returns.
+    nothing. It returns what the step returns. Its ``entry(changes, **parameters)``
+    makes the record without running the step: for a step run on pieces of a table,
+    with the changes of all the pieces.
 
     Notes
     -----
@@ -42,23 +44,25 @@ def recorded(title: str) -> Callable[[Callable], Callable]:
         signature = inspect.signature(step)
         names = [p.name for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY]
 
+        def entry(changes: dict, /, *args, **kwargs) -> dict:
+            """The record of a call with these arguments that changed ``changes``."""
+            bound = signature.bind_partial(*args, **kwargs)
+            bound.apply_defaults()
+            parameters = {name: _as_json(bound.arguments[name]) for name in names}
+            return {
+                "step": title.format(**parameters),
+                "operation": step.__name__,
+                "parameters": parameters,
+            } | changes
+
         @functools.wraps(step)
         def run(*args, record: list[dict] | None = None, **kwargs):
             result, changes = step(*args, **kwargs)
             if record is not None:
-                bound = signature.bind(*args, **kwargs)
-                bound.apply_defaults()
-                parameters = {name: _as_json(bound.arguments[name]) for name in names}
-                record.append(
-                    {
-                        "step": title.format(**parameters),
-                        "operation": step.__name__,
-                        "parameters": parameters,
-                    }
-                    | changes
-                )
+                record.append(entry(changes, *args, **kwargs))
             return result, changes
 
+        run.entry = entry
         return run
 
     return decorate

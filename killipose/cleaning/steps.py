@@ -20,6 +20,8 @@ from killipose.split import SPLITS, block_split
 
 #: The fewest usable frames each of train, val and test must have.
 MIN_FRAMES_PER_SPLIT = 10
+#: Every row (the default of the steps' ``counted``).
+ALL = slice(None)
 
 
 def single_frame_jumps(x: np.ndarray, y: np.ndarray, max_jump: float) -> np.ndarray:
@@ -39,12 +41,14 @@ def single_frame_jumps(x: np.ndarray, y: np.ndarray, max_jump: float) -> np.ndar
 
 @recorded("remove single-frame jumps")
 def remove_jumps(
-    values: np.ndarray, keypoints: list[str], *, max_jump: float
+    values: np.ndarray, keypoints: list[str], counted: slice = ALL, *, max_jump: float
 ) -> tuple[np.ndarray, dict]:
     """Set each keypoint's single-frame jumps (:func:`single_frame_jumps`) missing, in place.
 
     Returns, per frame, whether a keypoint jumped there; ``values_removed`` (x and y of
-    each jump) and the jumps ``per_keypoint``.
+    each jump) and the jumps ``per_keypoint``, in the rows ``counted`` (all; a piece of
+    a table counts its own rows, not the neighbours it was given to see jumps at its
+    edges).
     """
     had_jump = np.zeros(len(values), dtype=bool)
     per_keypoint = {}
@@ -53,7 +57,7 @@ def remove_jumps(
         jumps = single_frame_jumps(x, y, max_jump)
         x[jumps] = np.nan
         y[jumps] = np.nan
-        per_keypoint[k] = int(jumps.sum())
+        per_keypoint[k] = int(jumps[counted].sum())
         had_jump |= jumps
     changes = {"values_removed": 2 * sum(per_keypoint.values()), "per_keypoint": per_keypoint}
     return had_jump, changes
@@ -87,15 +91,23 @@ def short_gaps(column: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarray
 
 
 @recorded("interpolate gaps of <= {max_gap} frames")
-def fill_gaps(values: np.ndarray, *, max_gap: int) -> tuple[np.ndarray, dict]:
+def fill_gaps(values: np.ndarray, counted: slice = ALL, *, max_gap: int) -> tuple[np.ndarray, dict]:
     """Fill each column's :func:`short_gaps`, in place; returns ``values``.
 
     Gaps are counted in rows: a frame the camera dropped is not a row, so not a gap.
+    ``gaps_filled`` counts the gaps that start in the rows ``counted``, and
+    ``values_filled`` the values filled there (all rows; see :func:`remove_jumps`).
     """
     gaps_filled = values_filled = 0
+    start, stop, _ = counted.indices(len(values))
     for j in range(values.shape[1]):
         rows, filled, gaps = short_gaps(values[:, j], max_gap)
         values[rows, j] = filled
+        if (start, stop) != (0, len(values)):
+            # A gap is a run of consecutive rows; it starts where the row before is known.
+            firsts = rows[np.diff(rows, prepend=-2) != 1]
+            gaps = int(((firsts >= start) & (firsts < stop)).sum())
+            rows = rows[(rows >= start) & (rows < stop)]
         gaps_filled += gaps
         values_filled += len(rows)
     return values, {"gaps_filled": gaps_filled, "values_filled": values_filled}
@@ -140,15 +152,52 @@ def split_frames(valid: np.ndarray, fractions: tuple[float, float, float]) -> np
     (``valid``) frames.
     """
     split = block_split(len(valid), fractions)
+    check_split_sizes({s: int((valid & (split == s)).sum()) for s in SPLITS}, len(valid))
+    return split
+
+
+def normalise(
+    values: np.ndarray,
+    mean: np.ndarray,
+    std: np.ndarray,
+    valid: np.ndarray,
+    columns: list[str],
+    frame: np.ndarray,
+) -> None:
+    """Z-score each column of ``values`` with ``mean`` and ``std``, in place; rows not
+    ``valid`` become NaN. ``frame`` is each row's input row (from 0).
+
+    Models train in float32, where a value no pose could have would silently become inf:
+    stops with an InputError naming the first row and column of one.
+    """
+    too_far = []  # (row, column, pixels) of the first such value in each column
+    for j in range(values.shape[1]):
+        column = values[:, j]
+        normalised = (column - mean[j]) / std[j]
+        normalised[~valid] = np.nan
+        huge = np.abs(normalised) > np.finfo(np.float32).max / 1e3
+        if huge.any():
+            row = int(huge.argmax())
+            too_far.append((row, j, column[row]))
+        column[:] = normalised
+    if too_far:
+        row, j, pixels = min(too_far)
+        raise InputError(
+            f"column {columns[j]}: value {pixels:.3g} in data row {1 + frame[row]} is too "
+            "far from the rest to be a position; check the table"
+        )
+
+
+def check_split_sizes(usable: dict[str, int], rows: int) -> None:
+    """Stop with an InputError when a split has fewer than ``MIN_FRAMES_PER_SPLIT``
+    ``usable`` frames (per split, of ``rows`` in all)."""
     for s in SPLITS:
-        usable = int((valid & (split == s)).sum())
-        if usable < MIN_FRAMES_PER_SPLIT:
+        if usable[s] < MIN_FRAMES_PER_SPLIT:
             raise InputError(
-                f"too few usable frames: {usable} in the {s} split "
-                f"(need {MIN_FRAMES_PER_SPLIT}; {int(valid.sum())} of {len(valid)} frames "
+                f"too few usable frames: {usable[s]} in the {s} split "
+                f"(need {MIN_FRAMES_PER_SPLIT}; {sum(usable.values())} of {rows} frames "
                 "are usable)"
             )
-    return split
 
 
 def train_statistics(
@@ -165,12 +214,17 @@ def train_statistics(
         with np.errstate(over="ignore", invalid="ignore"):
             mean[j], std[j] = in_train.mean(), in_train.std()
         if not (np.isfinite(mean[j]) and np.isfinite(std[j])):
-            raise InputError(
-                f"column {columns[j]}: values too large to normalise "
-                f"(largest {np.abs(in_train).max():.3g}); check the table"
-            )
+            raise overflow_error(columns[j], np.abs(in_train).max())
     std[std == 0] = 1.0
     return mean, std
+
+
+def overflow_error(column: str, largest: float) -> InputError:
+    """The error for a column whose training statistics overflow; ``largest``: its
+    largest magnitude."""
+    return InputError(
+        f"column {column}: values too large to normalise (largest {largest:.3g}); check the table"
+    )
 
 
 @recorded("z-score with train statistics")
@@ -191,22 +245,6 @@ def zscore(
     """
     split = split_frames(valid, fractions)
     mean, std = train_statistics(values, valid & (split == "train"), columns)
-    # Models train in float32: a value no pose could have would silently become inf.
-    too_far = []  # (row, column, pixels) of the first such value in each column
-    for j in range(values.shape[1]):
-        column = values[:, j]
-        normalised = (column - mean[j]) / std[j]
-        normalised[~valid] = np.nan
-        huge = np.abs(normalised) > np.finfo(np.float32).max / 1e3
-        if huge.any():
-            row = int(huge.argmax())
-            too_far.append((row, j, column[row]))
-        column[:] = normalised
-    if too_far:
-        row, j, pixels = min(too_far)
-        raise InputError(
-            f"column {columns[j]}: value {pixels:.3g} in data row {1 + frame[row]} is too "
-            "far from the rest to be a position; check the table"
-        )
+    normalise(values, mean, std, valid, columns, frame)
     frames = {s: int((valid & (split == s)).sum()) for s in SPLITS}
     return (split, mean, std), {"frames": frames}

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from killipose.cleaning import FRAMES, clean_table
+from killipose.cleaning.pieces import clean_file
 from killipose.cli.inputs import prepared
 from killipose.datasets import Digits
 from killipose.errors import InputError
@@ -51,30 +52,27 @@ def cmd_synth(args) -> None:
 
 def cmd_clean(args) -> None:
     """Clean and normalise a keypoint table into OUTDIR."""
-    table = read_table(args.table, args.format, args.individual)
     keypoints = None if args.keypoints in (None, "auto") else args.keypoints.split(",")
     # Only the thresholds given: the others are clean_table's own defaults.
     given = {k: v for k, v in vars(args).items() if k in CLEAN_OPTIONS}
     if "min_confidence" in given:
         given["min_confidence"] = _min_confidence(given["min_confidence"])
-    try:
-        clean = clean_table(
-            table,
-            keypoints=keypoints,
-            fps=args.fps,
-            axis=tuple(args.axis.split(",")) if args.axis else None,
-            **given,
-        )
-    except InputError as err:
-        raise InputError(f"{args.table}: {err}") from None
-    clean.report["source"] = str(args.table)
-    clean.save(args.outdir)
+    report = clean_file(
+        args.table,
+        args.outdir,
+        format=args.format,
+        individual=args.individual,
+        keypoints=keypoints,
+        fps=args.fps,
+        axis=tuple(args.axis.split(",")) if args.axis else None,
+        **given,
+    )
     log.info(
         "cleaned %s: %d of %d frames usable; dropped %s",
         args.table,
-        clean.report["frames"]["valid"],
-        len(table),
-        list(clean.report["dropped_columns"]),
+        report["frames"]["valid"],
+        report["input_frames"],
+        list(report["dropped_columns"]),
     )
 
 

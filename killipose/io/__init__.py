@@ -30,7 +30,7 @@ from killipose.io.registry import FORMATS, Format, check_file, read_head, regist
 from killipose.io.wide import FRAME_COUNT, TIMESTAMP, keypoint_names, table_columns
 
 #: Modules of this package that read no format of their own.
-_SUPPORT_MODULES = {"describe", "poses", "registry"}
+_SUPPORT_MODULES = {"describe", "pieces", "poses", "registry"}
 for _module in pkgutil.iter_modules(__path__):
     if _module.name not in _SUPPORT_MODULES:
         importlib.import_module(f"{__name__}.{_module.name}")

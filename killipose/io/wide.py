@@ -195,11 +195,25 @@ def _read_csv_in_pieces(path: Path, parse_options: pa_csv.ParseOptions) -> pa.Ta
     a keypoint column) gives ``None``: read it whole, which also reports its errors as
     before.
     """
+    try:
+        pieces = list(_csv_pieces(path, parse_options))
+    except NotInPieces:
+        return None
+    return pa.concat_tables(pieces) if pieces else None
+
+
+class NotInPieces(Exception):
+    """A table that :func:`killipose.io.pieces.read_pieces` cannot read piece by piece:
+    read it whole."""
+
+
+def _csv_pieces(path: Path, parse_options: pa_csv.ParseOptions) -> Iterator[pa.Table]:
+    """The pieces of :func:`_read_csv_in_pieces`, one at a time; raises
+    :class:`NotInPieces` where that gives ``None``."""
     packed = path.suffix.lower() == ".gz"
     opener = gzip.open if packed else open
     types = {c: pa.float64() for c in table_columns(path) if _XY.match(c)}
     read_options = pa_csv.ReadOptions(block_size=4 << 20)
-    pieces: list[pa.Table] = []
     # One buffer, read into and parsed in place: copying the text costs as much as
     # parsing it on a slow memory bus. A small file gets a buffer of its size.
     size = PIECE_BYTES if packed else min(PIECE_BYTES, path.stat().st_size + 1)
@@ -215,23 +229,24 @@ def _read_csv_in_pieces(path: Path, parse_options: pa_csv.ParseOptions) -> pa.Ta
                 start = max(0, filled - LINE_BYTES)
                 cut = filled if end else start + bytes(text[start:filled]).rfind(b"\n") + 1
                 if not end and cut == start:
-                    return None  # a line longer than LINE_BYTES
+                    raise NotInPieces  # a line longer than LINE_BYTES
                 if cut:
                     convert = pa_csv.ConvertOptions(column_types=types, strings_can_be_null=True)
                     source = pa.py_buffer(text[:cut])
-                    pieces.append(pa_csv.read_csv(source, read_options, parse_options, convert))
+                    piece = pa_csv.read_csv(source, read_options, parse_options, convert)
                     del source
-                if len(pieces) == 1 and not read_options.column_names:
-                    # later pieces have no header: the first one's names and types
-                    types = {field.name: field.type for field in pieces[0].schema}
-                    read_options.column_names = pieces[0].column_names
+                    if not read_options.column_names:
+                        # later pieces have no header: the first one's names and types
+                        types = {field.name: field.type for field in piece.schema}
+                        read_options.column_names = piece.column_names
+                    yield piece
+                    del piece
                 if end:
                     break
                 kept = filled - cut
                 text[:kept] = bytes(text[cut:filled])
     except (pa.ArrowInvalid, InputError):
-        return None
-    return pa.concat_tables(pieces) if pieces else None
+        raise NotInPieces from None
 
 
 def _as_float(values: pd.Series, path: Path, column: str) -> pd.Series:
