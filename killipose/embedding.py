@@ -42,9 +42,19 @@ def reconstruct_pixels(model: LatentModel, clean: CleanTable, rows: slice) -> np
     return out.reshape(len(X), -1, 2)
 
 
-def original_pixels(clean: CleanTable, rows: slice) -> np.ndarray:
-    """The cleaned frames in ``rows`` in pixels, ``(frames, keypoints, 2)``."""
-    X = clean.frame.iloc[rows][clean.features].to_numpy(np.float64)
+def original_pixels(clean: CleanTable, rows) -> np.ndarray:
+    """The cleaned frames in ``rows`` (a slice, or positions) in pixels,
+    ``(frames, keypoints, 2)``.
+
+    Read a column at a time: a copy of the rows' whole table first would hold its other
+    columns too.
+    """
+    columns = (clean.frame[name].to_numpy(np.float64)[rows] for name in clean.features)
+    first = next(columns)
+    X = np.empty((len(first), len(clean.features)))
+    X[:, 0] = first
+    for j, column in enumerate(columns, start=1):
+        X[:, j] = column
     return clean.to_pixels(X).reshape(len(X), -1, 2)
 
 

@@ -25,6 +25,7 @@ from killipose.embedding import traversal_pixels
 from killipose.errors import InputError
 from killipose.files import atomic_path, read_json, read_parquet
 from killipose.findings import dataset_root, links, page, section, software
+from killipose.io.wide import table_columns
 from killipose.metrics import mean_over_seeds
 from killipose.plots import MODEL_LABELS
 from killipose.plots.digits import (
@@ -161,12 +162,12 @@ def cmd_plot_room(args) -> None:
 def cmd_plot_day(args) -> None:
     """The whole recording: activity and each model's error over time, and each model's
     test error at rest and swimming."""
-    from killipose.kinematics import kinematics, swimming
+    from killipose.kinematics import body_speed, swimming
     from killipose.metrics import frame_errors
     from killipose.plots.day import plot_day
 
     clean = prepared(args.cleandir, "pose")
-    speed = kinematics(clean)["speed"]
+    speed = body_speed(clean)
     frames = clean.frame[["time_s", "split"]].assign(
         speed=speed.to_numpy(), swimming=swimming(clean, speed).to_numpy()
     )
@@ -176,10 +177,12 @@ def cmd_plot_day(args) -> None:
 
 
 def _latents(items: list[str], rows: int) -> dict[str, pd.DataFrame]:
-    """The ``--latent NAME=PATH`` tables, each checked to have a row per cleaned row."""
+    """The codes (``z1`` ...) of the ``--latent NAME=PATH`` tables, each checked to have a
+    row per cleaned row."""
     latents = {}
     for name, path in model_pairs(items):
-        latents[name] = read_parquet(path)
+        codes = [c for c in table_columns(path) if c.startswith("z")]
+        latents[name] = read_parquet(path, codes)
         if len(latents[name]) != rows:
             raise InputError(f"{path}: {len(latents[name])} rows, the cleaned table has {rows}")
     return latents
@@ -187,11 +190,11 @@ def _latents(items: list[str], rows: int) -> dict[str, pd.DataFrame]:
 
 def cmd_code_map(args) -> None:
     """A t-SNE map of each model's codes, coloured by speed and by the hour of the day."""
-    from killipose.kinematics import code_map, kinematics
+    from killipose.kinematics import body_speed, code_map
     from killipose.plots.latents import plot_code_map
 
     clean = prepared(args.cleandir, "pose")
-    moves = kinematics(clean)
+    moves = body_speed(clean).to_frame()  # the map is coloured by speed alone
     maps = {
         name: code_map(latent, moves, clean.frame["time_s"], args.samples, args.seed)
         for name, latent in _latents(args.latent, len(moves)).items()

@@ -40,6 +40,7 @@ def cmd_synth(args) -> None:
     table, truth = make_killifish_tables(frames=args.frames, fps=args.fps, seed=args.seed)
     if args.truth is not None:
         write_parquet(truth, args.truth)
+    del truth
     write_parquet(table, args.out)
     log.info(
         "wrote %s: %d rows (frames 0..%d, %d dropped by the camera)",

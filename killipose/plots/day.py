@@ -29,8 +29,10 @@ def day_figure(frames: pd.DataFrame, title: str) -> Figure:
     models = sorted((c[6:] for c in frames if c.startswith("error_")), key=model_rank)
     hours = (frames["time_s"] - frames["time_s"].min()) / 3600
     unit, scale = ("h", 1.0) if hours.max() >= 2 else ("min", 60.0)
-    span = pd.cut(hours * scale, BINS)
-    centre = span.map(lambda b: b.mid).astype(float)
+    # Bin numbers, not a label per frame: 1.7M Interval objects would take 0.1 GB.
+    span, edges = pd.cut(hours * scale, BINS, labels=False, retbins=True)
+    mids = (edges[:-1] + edges[1:]) / 2
+    centre = pd.Series(mids[span.fillna(0).to_numpy(int)], index=frames.index).where(span.notna())
     fig = Figure(figsize=(8.5, 7.2), layout="constrained")
     activity, errors, states = fig.subplots(3, 1, height_ratios=[1, 1.3, 1])
     per_span = frames.assign(centre=centre).groupby("centre", observed=True)
