@@ -108,7 +108,9 @@ def truth_metrics(model: LatentModel, clean: CleanTable, truth: pd.DataFrame) ->
         raise InputError(f"the noise-free table has no column {missing[0]}")
     rows = clean.frame["valid"].to_numpy() & (clean.frame["split"].to_numpy() == "test")
     picked = clean.frame["frame"].to_numpy()[rows]
-    true_px = clean.from_arena(truth[clean.features].to_numpy(np.float64)[picked], rows)
+    # The test rows of each column: not a copy of every frame first.
+    true_px = np.column_stack([truth[c].to_numpy(np.float64)[picked] for c in clean.features])
+    true_px = clean.from_arena(true_px, rows)
     mean, std = clean.stats["mean"].to_numpy(), clean.stats["std"].to_numpy()
     true_normalised = (true_px - mean) / std
     X = clean.matrix("test")
