@@ -54,8 +54,10 @@ def truth_args(config: dict, dataset: str) -> str:
 
 
 def clean_mem_mb(table: str, size_mb: float) -> int:
-    """Memory to clean a table: ~1.4x a CSV's size, ~3.6x a Parquet's (measured at 17M
-    frames by benchmarks/clean_memory.py), plus 1 GB; never below 3 GB."""
+    """Memory to clean a table read whole: ~1.4x a CSV's size, ~3.6x a Parquet's
+    (measured at 17M frames by benchmarks/clean_memory.py), plus 1 GB; never below 3 GB.
+    A wide table in frame order is cleaned in pieces in ~0.7 GB whatever its size, but
+    rows to sort or a tracker's file are read whole, and a job cannot tell beforehand."""
     factor = 4 if str(table).endswith((".parquet", ".pq")) else 1.5
     return max(3000, int(1000 + factor * size_mb))
 
