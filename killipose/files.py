@@ -107,7 +107,10 @@ def read_parquet(path: str | os.PathLike, columns: list[str] | None = None) -> p
             source.read(columns=names[i : i + step]).to_pandas(self_destruct=True)
             for i in range(0, len(names), step)
         ]
-    return pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    frame = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    # Arrow's allocator keeps the pages of the pieces it freed: 70 MB for the clean table.
+    pa.default_memory_pool().release_unused()
+    return frame
 
 
 def read_parquet_pieces(path: str | os.PathLike, rows: int) -> Iterator[pd.DataFrame]:
