@@ -17,6 +17,7 @@ last line), or a tracker's file, is read whole and cleaned by :func:`clean_table
 
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 from collections.abc import Iterator
@@ -42,7 +43,6 @@ from killipose.errors import InputError
 from killipose.files import read_parquet_pieces, write_json, write_parquet_parts
 from killipose.io import detect, read_table
 from killipose.io.pieces import NotInPieces
-from killipose.posture import CENTROID
 from killipose.split import SPLITS, block_labels
 
 #: Rows of a Parquet table read at once (a CSV comes in 64 MiB pieces of text).
@@ -56,37 +56,21 @@ def clean_file(
     format: str = "auto",
     individual: str | None = None,
     piece_rows: int = PIECE_ROWS,
-    max_nan_fraction: float = 0.5,
-    max_gap: int = 10,
-    max_jump: float = 30.0,
-    keypoints: list[str] | None = None,
-    fps: float | None = None,
-    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
-    min_confidence: float | None = None,
-    frame: str = "world",
-    origin: str = CENTROID,
-    axis: tuple[str, str] | None = None,
+    **options,
 ) -> dict:
     """Clean the pose file ``path`` into ``outdir`` as :func:`clean_table` does; a wide
     table in pieces (see the module's notes).
 
     Writes ``outdir/table.parquet`` and ``outdir/report.json`` (with ``source``: the
-    file), as :meth:`CleanTable.save`, and returns the report. The parameters are
-    :func:`clean_table`'s, ``format`` and ``individual`` :func:`killipose.read_table`'s;
-    ``piece_rows`` is the rows of a Parquet piece. An InputError names the file.
+    file), as :meth:`CleanTable.save`, and returns the report. ``options`` are
+    :func:`clean_table`'s keyword arguments (its defaults for those left out), ``format``
+    and ``individual`` :func:`killipose.read_table`'s; ``piece_rows`` is the rows of a
+    Parquet piece. An InputError names the file.
     """
-    options = {
-        "max_nan_fraction": max_nan_fraction,
-        "max_gap": max_gap,
-        "max_jump": max_jump,
-        "keypoints": keypoints,
-        "fps": fps,
-        "fractions": fractions,
-        "min_confidence": min_confidence,
-        "frame": frame,
-        "origin": origin,
-        "axis": axis,
-    }
+    # clean_table's signature is the one list of the options and their defaults.
+    bound = inspect.signature(clean_table).bind_partial(**options)
+    bound.apply_defaults()
+    options = bound.arguments
     path = Path(path)
     try:
         if individual is None and detect(path, format).name == "wide":
