@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-from killipose.models import model_rank
-from killipose.plots import MODEL_LABELS
+from killipose.models import MODEL_LABELS, model_rank
 
 #: The linear AE "matches" PCA when its test error is within this share of PCA's: PCA is
 #: the best linear code, so a linear AE can only be above it, by how well it trained.

@@ -18,8 +18,7 @@ import imageio_ffmpeg
 import pandas as pd
 
 from killipose.files import atomic_path
-from killipose.models import model_rank
-from killipose.plots import MODEL_LABELS
+from killipose.models import MODEL_LABELS, model_rank
 
 _STYLE = """<style>
 body{font-family:system-ui,sans-serif;font-size:13px;margin:1em;color:#222}

@@ -1,4 +1,9 @@
-"""Commands that draw figures and tables of fitted models."""
+"""Commands that draw figures and tables of fitted models.
+
+Each command imports the plotting module it draws with (matplotlib) when it runs: every
+other command of ``killipose``, which imports this module to list its subcommands, starts
+a second sooner without it.
+"""
 
 from __future__ import annotations
 
@@ -27,16 +32,7 @@ from killipose.files import atomic_path, read_json, read_parquet
 from killipose.findings import dataset_root, links, page, section, software
 from killipose.io.wide import table_columns
 from killipose.metrics import mean_over_seeds
-from killipose.plots import MODEL_LABELS
-from killipose.plots.digits import (
-    example_digits,
-    plot_decoder_grids,
-    plot_encoder_maps,
-    plot_interpolation,
-    plot_reconstructions,
-)
-from killipose.plots.generation import plot_prior_grid, plot_prior_samples
-from killipose.plots.latents import plot_latent_trajectory, plot_latents_side_by_side
+from killipose.models import MODEL_LABELS
 from killipose.report import write_code_kinematics, write_metrics_table
 
 EXAMPLES = {
@@ -103,6 +99,8 @@ EXAMPLES = {
 
 def cmd_plot_latents(args) -> None:
     """Plot latent trajectories of one or more models."""
+    from killipose.plots.latents import plot_latent_trajectory, plot_latents_side_by_side
+
     latents = {}
     for name, path in model_paths(args.latent).items():
         frame = read_parquet(path)
@@ -260,6 +258,8 @@ def cmd_findings(args) -> None:
 
 def cmd_mnist_reconstructions(args) -> None:
     """Test digits beside each model's reconstructions."""
+    from killipose.plots.digits import example_digits, plot_reconstructions
+
     clean = prepared(args.cleandir, "mnist")
     digits = clean.matrix("test")[example_digits(clean.labels("test"))]
     rebuilt = {}
@@ -271,6 +271,8 @@ def cmd_mnist_reconstructions(args) -> None:
 
 def cmd_mnist_maps(args) -> None:
     """Encoder maps and decoder grids of 2-D models."""
+    from killipose.plots.digits import plot_decoder_grids, plot_encoder_maps
+
     latents = {n: read_parquet(p) for n, p in model_paths(args.latent).items()}
     plot_encoder_maps(latents, args.map, f"{args.title}: encoder map of the test digits")
     models = {n: load_model(p) for n, p in model_paths(args.model).items()}
@@ -279,6 +281,8 @@ def cmd_mnist_maps(args) -> None:
 
 def cmd_mnist_interpolation(args) -> None:
     """Decode the line between two test digits' codes."""
+    from killipose.plots.digits import plot_interpolation
+
     clean = prepared(args.cleandir, "mnist")
     X, labels = clean.matrix("test"), clean.labels("test")
     a, b = (int(d) for d in args.digits.split(","))
@@ -290,6 +294,8 @@ def cmd_mnist_interpolation(args) -> None:
 def cmd_mnist_samples(args) -> None:
     """Digits a VAE generates: decoded from codes drawn from its prior N(0, I), one panel
     per model."""
+    from killipose.plots.generation import plot_prior_samples
+
     models = [load_vae(p) for p in args.models]
     plot_prior_samples(models, args.out, args.title, side=args.side, seed=args.seed)
 
@@ -297,6 +303,8 @@ def cmd_mnist_samples(args) -> None:
 def cmd_mnist_prior_grid(args) -> None:
     """A 2-D VAE's decoder over a grid of prior quantiles (the 5th to the 95th percentile
     of N(0, 1) on each axis)."""
+    from killipose.plots.generation import plot_prior_grid
+
     model = load_vae(args.model)
     if model.latent_dim != 2:
         raise InputError(

@@ -16,7 +16,6 @@ from killipose.files import read_json, write_parquet
 from killipose.io import format_names, keypoint_names, read_table
 from killipose.io.describe import describe_file
 from killipose.mnist import MIRROR, fetch_mnist, load_mnist
-from killipose.plots.quality import plot_missing_data
 from killipose.report import write_cleaning_summary
 from killipose.synthetic import make_killifish_tables
 
@@ -130,6 +129,8 @@ def cmd_fetch_mnist(args) -> None:
 
 def cmd_qc(args) -> None:
     """Plot missing data over time per keypoint."""
+    from killipose.plots.quality import plot_missing_data  # matplotlib: for this command only
+
     clean = prepared(args.cleandir, "pose")
     raw = read_table(args.table, args.format, args.individual)
     # The cleaned rows in frame order (cleaning may sort rows and drop duplicates).

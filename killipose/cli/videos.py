@@ -1,4 +1,7 @@
-"""Commands that render videos of poses and the pages that play them."""
+"""Commands that render videos of poses and the pages that play them.
+
+The renderer (matplotlib) is imported by the commands that draw, when they run.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +25,8 @@ from killipose.errors import InputError
 from killipose.files import read_json, write_json
 from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk
 from killipose.metrics import contrast_window, frame_distances
-from killipose.plots import MODEL_COLOURS, MODEL_LABELS
+from killipose.models import MODEL_LABELS
 from killipose.report import write_video_page
-from killipose.video import render_reconstruction
 
 EXAMPLES = {
     "animate": (
@@ -132,6 +134,9 @@ def _clock(seconds: float) -> str:
 def cmd_animate(args) -> None:
     """Render original beside each model's reconstruction (MP4): the arena, every model on
     the original (errors magnified), each model's per-frame error, and a close-up of each."""
+    from killipose.plots import MODEL_COLOURS
+    from killipose.video import render_reconstruction
+
     clean = prepared(args.cleandir, "pose")
     rows = window_rows(args, len(clean.frame))
     original = original_pixels(clean, rows)
@@ -161,6 +166,8 @@ def cmd_animate(args) -> None:
 def cmd_generate_poses(args) -> None:
     """Render poses a VAE generates along a smooth random walk in its code (MP4), with the
     reconstruction video's renderer."""
+    from killipose.video import render_reconstruction
+
     clean = prepared(args.cleandir, "pose")
     model = load_vae(args.model)
     codes = latent_walk(args.frames, model.latent_dim, seed=args.seed, timescale=args.timescale)

@@ -142,6 +142,9 @@ MODELS: dict[str, ModelSpec] = {
     ),
 }
 
+#: How figures, tables and the report name each model (its registry label).
+MODEL_LABELS = {name: m.label for name, m in MODELS.items()}
+
 #: Classes and functions of the submodules, imported on first use (they import torch).
 _LAZY = {
     "Autoencoder": "killipose.models.autoencoder",
@@ -238,6 +241,7 @@ def make(name: str, latent_dim: int = 4, seed: int = 0, **params):
 
 __all__ = [
     "MODELS",
+    "MODEL_LABELS",
     "Autoencoder",
     "DenoisingAutoencoder",
     "LatentModel",

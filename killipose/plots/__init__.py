@@ -22,7 +22,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from killipose.files import atomic_path
-from killipose.models import MODELS
+from killipose.models import MODEL_LABELS, MODELS
 
 #: The house look: small type, no top or right spines. Read when artists are made and
 #: again when the figure is drawn, so both happen inside :func:`style`.
@@ -37,7 +37,6 @@ STYLE = {
 
 #: One colour per model, the same in every figure (from the registry).
 MODEL_COLOURS = {"original": "#333333"} | {name: m.colour for name, m in MODELS.items()}
-MODEL_LABELS = {name: m.label for name, m in MODELS.items()}
 
 
 def style():

@@ -191,8 +191,9 @@ SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 def test_the_workflow_and_commands_without_a_model_start_without_torch():
     """Snakemake imports killipose to read the workflow, and most jobs need no model:
-    torch and scikit-learn (~5 s) load only when a model is used."""
-    heavy = ("sklearn", "torch")
+    torch and scikit-learn (~5 s) load only when a model is used, and matplotlib (~1 s)
+    only when a command draws."""
+    heavy = ("matplotlib", "sklearn", "torch")
     for name in heavy:  # the names to look for: importing them here puts them in sys.modules
         assert importlib.import_module(name).__name__ in sys.modules
     code = (

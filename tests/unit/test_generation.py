@@ -7,9 +7,9 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from killipose import InputError, models
+from killipose import InputError, models, video
 from killipose.cleaning import clean_table
-from killipose.cli import main, videos
+from killipose.cli import main
 from killipose.generation import GENERATED_PANEL, decode_poses, latent_walk, prior_grid
 from killipose.mnist import load_mnist
 from killipose.synthetic import make_killifish_table
@@ -113,7 +113,7 @@ def test_generate_poses_renders_the_decoded_walk(pose, monkeypatch):
     def fake_render(panels, keypoints, frame_numbers, time_s, out, fps, title, progress):
         seen.update(panels=panels, keypoints=keypoints, time_s=time_s, fps=fps, title=title)
 
-    monkeypatch.setattr(videos, "render_reconstruction", fake_render)
+    monkeypatch.setattr(video, "render_reconstruction", fake_render)  # imported when run
     args = ["generate-poses", str(root / "clean"), str(root / "vae.pt"), str(root / "x.mp4")]
     assert main([*args, "--frames", "60", "--seed", "4", "--timescale", "5"]) == 0
     assert list(seen["panels"]) == [GENERATED_PANEL]
