@@ -61,10 +61,39 @@ def _one_torch_thread():
     torch.set_num_threads(1)
 
 
-def pytest_collection_modifyitems(items):
-    """Longest first: the SLURM and end-to-end runs start at once, in parallel with the
-    rest (`pytest -n auto --dist worksteal`: an idle worker takes queued tests from a busy
-    one), instead of last; the order does not change what any test checks."""
-    items.sort(
-        key=lambda item: (not item.get_closest_marker("slurm"), not item.get_closest_marker("slow"))
-    )
+def pytest_collection_modifyitems(config, items):
+    """The long tests first, spread over the workers: the SLURM and end-to-end runs start
+    at once, in parallel with the rest, instead of one after another or last; the order
+    does not change what any test checks.
+
+    `pytest -n N --dist worksteal` gives each worker a contiguous share of this list (the
+    first len // N tests to one, ...), and an idle worker then takes the tail of a busy
+    one's share. So each share opens with its long tests, dealt longest first to the share
+    with the least so far (by the seconds on their `slow` marks), the tests that read the
+    small run (one fixture, made once) together.
+    """
+    long = [item for item in items if item.get_closest_marker("slow")]
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    units, run = [], []  # the long tests, those of the small run as one
+    for item in long:
+        if "small_run" in item.fixturenames:
+            if not run:
+                units.append(run)
+            run.append(item)
+        else:
+            units.append([item])
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    shares = [[] for _ in range(workers)]
+    for unit in sorted(units, key=lambda u: -sum(map(_seconds, u))):
+        min(shares, key=lambda share: sum(map(_seconds, share))).extend(unit)
+    ordered, left = [], len(items)
+    for w, share in enumerate(shares):
+        take = max(0, left // (workers - w) - len(share))  # worksteal's split of what is left
+        ordered += share + rest[:take]
+        rest, left = rest[take:], left - len(share) - take
+    items[:] = ordered + rest
+
+
+def _seconds(item) -> float:
+    """What a long test took in a CI run (its mark's ``seconds``), to share them out."""
+    return item.get_closest_marker("slow").kwargs.get("seconds", 60)

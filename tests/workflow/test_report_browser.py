@@ -22,7 +22,7 @@ sync_api = pytest.importorskip(
 CHROMIUM = shutil.which("chromium")
 
 pytestmark = [
-    pytest.mark.slow,
+    pytest.mark.slow(seconds=30),
     pytest.mark.skipif(
         CHROMIUM is None,
         reason="needs Debian's chromium on PATH (apt-get install chromium); "

@@ -26,7 +26,7 @@ def slurm_possible() -> bool:
 
 pytestmark = [
     pytest.mark.slurm,
-    pytest.mark.slow,
+    pytest.mark.slow(seconds=240),
     pytest.mark.skipif(not slurm_possible(), reason="needs root and apt-get (SLURM_TESTS=1)"),
 ]
 
