@@ -77,7 +77,7 @@ def _against_truth(model, clean, path: Path) -> dict:
     if clean.report["kind"] != "pose":
         raise InputError(f"--truth {path}: only pose data has a noise-free pose")
     try:
-        found = truth_metrics(model, clean, _read_truth(path, clean.features))
+        found = truth_metrics(model, clean, _truth(path))
     except InputError as err:
         raise InputError(f"--truth {path}: {err}") from None
     log.info(
@@ -88,19 +88,12 @@ def _against_truth(model, clean, path: Path) -> dict:
     return found
 
 
-def _read_truth(path: Path, columns: list[str]):
-    """The noise-free table, or of a Parquet file (what ``killipose synth`` writes) only
-    the ``columns`` it has: the whole table beside the fit's would be 0.4 GB more at 1.7M
-    frames."""
-    from killipose.files import read_parquet
+def _truth(path: Path):
+    """The noise-free table: a Parquet file (what ``killipose synth`` writes) as its path,
+    which ``truth_metrics`` reads a column at a time; another table read whole."""
     from killipose.io import read_table
-    from killipose.io.wide import table_columns
 
-    if path.suffix.lower() in (".parquet", ".pq"):
-        found = [c for c in columns if c in table_columns(path)]
-        if found:
-            return read_parquet(path, found)
-    return read_table(path)
+    return path if path.suffix.lower() in (".parquet", ".pq") else read_table(path)
 
 
 def _tag_log(tag: str) -> None:

@@ -189,3 +189,18 @@ def test_a_truth_of_another_table_is_refused(fish_and_truth):
     tracked, truth = fish_and_truth
     with pytest.raises(InputError, match="noise-free table has 19,937 rows"):
         truth_metrics(GivesBack(), clean_table(tracked), truth.iloc[1:])
+
+
+def test_the_truth_from_its_parquet_file_scores_as_the_table_does(fish_and_truth, tmp_path):
+    """``killipose fit --truth`` passes the file: read a column at a time, same numbers."""
+    tracked, truth = fish_and_truth
+    clean = clean_table(tracked, frame="egocentric")
+    pca = models.make("pca", latent_dim=4).fit(clean.matrix("train"))
+    truth.to_parquet(tmp_path / "truth.parquet")
+    assert truth_metrics(pca, clean, tmp_path / "truth.parquet") == truth_metrics(pca, clean, truth)
+    truth.iloc[1:].to_parquet(tmp_path / "other.parquet")
+    with pytest.raises(InputError, match="noise-free table has 19,937 rows"):
+        truth_metrics(pca, clean, tmp_path / "other.parquet")
+    truth.drop(columns="x_fan").to_parquet(tmp_path / "less.parquet")
+    with pytest.raises(InputError, match="no column x_fan"):
+        truth_metrics(pca, clean, tmp_path / "less.parquet")
