@@ -20,6 +20,7 @@ Tests interrupt and slow down training through one hook, the environment variabl
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import math
@@ -49,6 +50,19 @@ CHECKPOINT_FORMAT = "killipose-checkpoint/1"
 CHECKPOINT_SHARE = 0.02
 #: The test hook's environment variable (see :func:`read_test_hook`); unset, it does nothing.
 TEST_HOOK = "KILLIPOSE_TEST_HOOK"
+
+
+@contextlib.contextmanager
+def flushing_denormals():
+    """Subnormal floats computed as zero on the CPU while training (then torch's default,
+    off). Adam's moments of weights that never get a gradient (an MNIST border pixel's)
+    decay through the subnormal range, ~100 times slower to compute: 6,000 steps of the
+    linear autoencoder on 3,000 digits take 29 s with them flushed, 50 s without."""
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -281,31 +295,32 @@ def train_autoencoder(
         saver.resume(module, state, epochs)
     hook = read_test_hook()
     bar = tqdm(total=epochs, initial=state.epoch, unit="epoch", leave=False, disable=not progress)
-    for epoch in range(state.epoch, epochs):
-        start = time.perf_counter()
-        train_loss = train_epoch(
-            module, X_train, y_train, batch_size, state, schedule, epoch_samples
-        )
-        val_mse, val_loss = validation_losses(module, X_val, y_val)
-        if hook.get("slowdown", 1) > 1:  # a machine this many times slower
-            time.sleep((hook["slowdown"] - 1) * (time.perf_counter() - start))
-        record = {"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val_loss}
-        record |= {"val_mse": val_mse, "lr": schedule(state.step - 1)}
-        state.history.append(record | {"seconds": time.perf_counter() - start})
-        show_epoch(state.history, epochs, bar)
-        if val_loss < state.best_val:
-            state.best_val, state.best_epoch = val_loss, epoch
-            state.best_state = copy.deepcopy(module.state_dict())
-        elif epoch - state.best_epoch >= patience and state.step >= min_steps:
-            log.info("early stop: no better validation error for %d epochs", patience)
-            break
-        state.epoch = epoch + 1
-        pause = hook.get("pause_after_epoch") == state.epoch
-        if saver is not None and state.epoch < epochs:
-            saver.save_when_due(module, state, epochs, now=pause)
-        if pause:
-            log.info("%s: pausing after epoch %d (SIGSTOP)", TEST_HOOK, state.epoch)
-            os.kill(os.getpid(), signal.SIGSTOP)
+    with flushing_denormals():
+        for epoch in range(state.epoch, epochs):
+            start = time.perf_counter()
+            train_loss = train_epoch(
+                module, X_train, y_train, batch_size, state, schedule, epoch_samples
+            )
+            val_mse, val_loss = validation_losses(module, X_val, y_val)
+            if hook.get("slowdown", 1) > 1:  # a machine this many times slower
+                time.sleep((hook["slowdown"] - 1) * (time.perf_counter() - start))
+            record = {"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val_loss}
+            record |= {"val_mse": val_mse, "lr": schedule(state.step - 1)}
+            state.history.append(record | {"seconds": time.perf_counter() - start})
+            show_epoch(state.history, epochs, bar)
+            if val_loss < state.best_val:
+                state.best_val, state.best_epoch = val_loss, epoch
+                state.best_state = copy.deepcopy(module.state_dict())
+            elif epoch - state.best_epoch >= patience and state.step >= min_steps:
+                log.info("early stop: no better validation error for %d epochs", patience)
+                break
+            state.epoch = epoch + 1
+            pause = hook.get("pause_after_epoch") == state.epoch
+            if saver is not None and state.epoch < epochs:
+                saver.save_when_due(module, state, epochs, now=pause)
+            if pause:
+                log.info("%s: pausing after epoch %d (SIGSTOP)", TEST_HOOK, state.epoch)
+                os.kill(os.getpid(), signal.SIGSTOP)
     bar.close()
     if state.best_state is not None:
         module.load_state_dict(state.best_state)

@@ -161,3 +161,25 @@ def test_epoch_samples_draws_that_many_distinct_rows_each_epoch(epoch_samples, b
     assert not all(torch.equal(firsts[0], f) for f in firsts[1:])  # drawn afresh
     # A plain-MSE module's validation loss is its MSE, from one pass.
     assert all(h["val_loss"] == h["val_mse"] for h in history)
+
+
+class Subnormal(Counting):
+    """Records whether a subnormal float survives arithmetic in each training step."""
+
+    def loss(self, x, y=None, generator=None):
+        if self.training:
+            self.kept.append((torch.tensor([1e-40]) * 1.0).item() != 0)
+        return super().loss(x, y, generator)
+
+
+def test_training_flushes_subnormal_floats_and_then_stops():
+    """Adam's moments of weights with no gradient decay through the subnormal range, ~100
+    times slower to compute on a CPU: training computes them as zero, nothing after it."""
+    subnormal = torch.tensor([1e-40])
+    assert subnormal.item() != 0  # float32 holds it, as a subnormal
+    module = Subnormal()
+    module.kept = []
+    X = torch.ones(8, 2)
+    train_autoencoder(module, X, X[:2], epochs=2, batch_size=4, lr=0.1, patience=5, seed=0)
+    assert len(module.kept) == 4 and not any(module.kept)
+    assert (subnormal * 1.0).item() != 0
