@@ -34,7 +34,8 @@ EXAMPLES = {
 
 
 def cmd_fit(args) -> None:
-    """Fit one model; write model.pt, metrics.json, history.csv to OUTDIR."""
+    """Fit one model; write model.pt, metrics.json, history.csv to OUTDIR (and with
+    ``--latent``, the code of every frame, as ``killipose embed`` writes it)."""
     import torch
 
     from killipose.fitting import fit_model, save_fit
@@ -67,6 +68,9 @@ def cmd_fit(args) -> None:
         metrics |= _against_truth(model, clean, args.truth)
     save_fit(model, metrics, args.outdir)
     log.info("test_mse %.6g in %.1f s", metrics["test_mse"], metrics["fit_seconds"])
+    if args.latent is not None:
+        del clean  # the table is read again a piece at a time
+        _embed(model, args.cleandir, args.latent)
 
 
 def _against_truth(model, clean, path: Path) -> dict:
@@ -128,9 +132,12 @@ def parse_param(text: str) -> tuple[str, object]:
 
 def cmd_embed(args) -> None:
     """Write the latent code of every frame (Parquet), a piece of the table at a time."""
-    model = load_model(args.model)
-    pieces = prepared_pieces(args.cleandir, EMBED_ROWS)
-    write_parquet_parts((latent_table(model, piece) for piece in pieces), args.out)
+    _embed(load_model(args.model), args.cleandir, args.out)
+
+
+def _embed(model, cleandir: Path, out: Path) -> None:
+    pieces = prepared_pieces(cleandir, EMBED_ROWS)
+    write_parquet_parts((latent_table(model, piece) for piece in pieces), out)
 
 
 def register(add) -> None:
@@ -155,6 +162,13 @@ def register(add) -> None:
         help="synthetic data: the noise-free pose of the table CLEANDIR was made from "
         "(`killipose synth --truth`); adds the test errors against it and the noise floor "
         "to metrics.json",
+    )
+    p.add_argument(
+        "--latent",
+        type=Path,
+        metavar="PATH",
+        help="also write the latent code of every frame to PATH (Parquet), as `killipose "
+        "embed` does, without loading the model and its libraries a second time",
     )
     p.add_argument(
         "--checkpoint",

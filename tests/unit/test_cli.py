@@ -53,6 +53,7 @@ def test_synth_clean_fit_embed_from_the_command_line(tmp_path, monkeypatch):
                 "epochs=2",
                 "--param",
                 "batch-size=256",
+                *("--latent", str(tmp_path / "fitted-latent.parquet")),
             ]
         )
         == 0
@@ -79,7 +80,8 @@ def test_synth_clean_fit_embed_from_the_command_line(tmp_path, monkeypatch):
         "metrics.json",
         "model.pt",
     ]
-    # Embedding goes a piece of the table at a time: the pieces make the whole code.
+    # Embedding goes a piece of the table at a time: the pieces make the whole code; the
+    # fit's own (--latent) is the saved model's.
     monkeypatch.setattr("killipose.cli.fit.EMBED_ROWS", 300)
     assert (
         main(
@@ -101,6 +103,7 @@ def test_synth_clean_fit_embed_from_the_command_line(tmp_path, monkeypatch):
     written = pd.read_parquet(tmp_path / "m" / "latent.parquet")
     assert len(whole) > 300 * 6
     pd.testing.assert_frame_equal(written, whole)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "fitted-latent.parquet"), whole)
     assert pq_row_groups(tmp_path / "m" / "latent.parquet") == -(-len(whole) // 300)
 
 

@@ -68,7 +68,7 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path):
     assert torch.load(checkpoint, weights_only=True)["epoch"] == 3
 
     # Nothing the fit rule writes exists: every file is written whole, then renamed.
-    for name in ("model.pt", "metrics.json", "history.csv"):
+    for name in ("model.pt", "metrics.json", "history.csv", "latent.parquet"):
         assert not (cwd / MODEL / name).exists(), name
     # Snakemake does not take the step as done: a dry run still plans it.
     unlock = snakemake(cwd, "--configfile", "small.yaml", "--unlock", step="interrupt_unlock")
@@ -99,6 +99,7 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path):
     argv = shlex.split(command.split(" 2>")[0])  # the fit, without its log
     fresh = tmp_path / "uninterrupted"
     argv[argv.index(MODEL)] = str(fresh)
+    argv[argv.index(f"{MODEL}/latent.parquet")] = str(fresh / "latent.parquet")
     subprocess.run(
         argv,
         cwd=cwd,
@@ -118,3 +119,6 @@ def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path):
     )
     pd.testing.assert_frame_equal(resumed, once, check_exact=True)
     assert list(resumed["epoch"]) == list(range(1, 16))
+    pd.testing.assert_frame_equal(
+        *(pd.read_parquet(d / "latent.parquet") for d in (cwd / MODEL, fresh)), check_exact=True
+    )

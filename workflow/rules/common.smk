@@ -5,6 +5,7 @@
 # measurements). Larger tables need more: raise them with `set-resources` in a profile.
 import os
 import re
+import shlex
 import sys
 
 from killipose import InputError, jobs
@@ -64,8 +65,13 @@ def clean_mem_mb(wildcards, input):
 
 
 def model_mem_mb(wildcards, input):
-    """fit and embed: memory grows with the prepared table (input.table)."""
+    """fit (and the embedding it writes): memory grows with the prepared table (input.table)."""
     return jobs.model_mem_mb(os.path.getsize(input.table) / 1e6)
+
+
+def latent_arg(wildcards, output):
+    """fit: where the first seed's fit writes the code of every frame (no other seed's)."""
+    return f"--latent {shlex.quote(output.latent)}" if "latent" in output.keys() else ""
 
 
 def model_dir(dataset, model, dim, seed=None):

@@ -1,5 +1,7 @@
 rule fit:
-    """One model at one latent dimension: weights, metrics and the training history.
+    """One model at one latent dimension: weights, metrics, the training history and the
+    code of every frame (the first seed's fit; the process that fitted the model encodes
+    the table too, rather than a job that would load the model and torch again).
 
     An autoencoder saves its training state to checkpoint.pt beside the outputs between
     epochs and resumes from it when the job runs again after being killed (time
@@ -14,6 +16,7 @@ rule fit:
         model=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/model.pt",
         metrics=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/metrics.json",
         history=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/history.csv",
+        latent=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/latent.parquet",
     log:
         f"{RESULTS}/logs/{{dataset}}/fit-{{model}}-{{dim}}d.log",
     benchmark:
@@ -30,10 +33,12 @@ rule fit:
         outdir=lambda w, output: os.path.dirname(output.model),
         args=fit_args,
         truth=lambda w: truth_args(w.dataset),
+        latent=latent_arg,
     # The log goes to the terminal too: a line per epoch, with the time left.
     shell:
         "killipose fit {params.cleandir:q} {params.outdir:q} --model {wildcards.model} "
-        "--latent-dim {wildcards.dim} --threads {threads} {params.args} {params.truth} 2>&1 "
+        "--latent-dim {wildcards.dim} --threads {threads} {params.args} {params.truth} "
+        "{params.latent} 2>&1 "
         "| tee {log:q} >&2"
 
 
