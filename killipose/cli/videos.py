@@ -49,14 +49,25 @@ def cmd_choose_window(args) -> None:
     """Choose the rows a video shows: by default the test block's stretch where the models'
     per-frame errors differ most; with --start, those rows. Writes them and why (JSON)."""
     clean = prepared(args.cleandir, "pose")
+    models = {label: model for _, label, model in _models(args.model)}
+    write_json(choose_window(clean, models, args.frames, args.start, args.cleandir), args.out)
+
+
+def _models(items: list[str]) -> list[tuple[str, str, object]]:
+    """``--model NAME=PATH`` arguments as (name, label, fitted model) triples."""
+    return [
+        (name, MODEL_LABELS.get(name, name), load_model(path))
+        for name, path in model_paths(items).items()
+    ]
+
+
+def choose_window(clean, models: dict, frames: int, start: int | None, cleandir) -> dict:
+    """The window file (:func:`describe_window`) of ``frames`` rows from ``start``, or by
+    default of the test block's stretch where the ``models`` (label: model) differ most."""
     total = len(clean.frame)
-    models = {
-        MODEL_LABELS.get(name, name): load_model(path)
-        for name, path in model_paths(args.model).items()
-    }
     test = clean.frame["split"].to_numpy() == "test"
     if not test.any():
-        raise InputError(f"{args.cleandir}: no test frames to choose a window from or score")
+        raise InputError(f"{cleandir}: no test frames to choose a window from or score")
     first, last = (int(r) for r in np.flatnonzero(test)[[0, -1]])
     block = slice(first, last + 1)
 
@@ -67,14 +78,13 @@ def cmd_choose_window(args) -> None:
         return frame_distances(np.reshape(rebuilt, (len(models), *original.shape)), original)
 
     in_block = errors(block)
-    if args.start is None:
-        start = block.start + contrast_window(in_block, test[block], args.frames)
-        rows = window(start, args.frames, total)
+    if start is None:
+        rows = window(block.start + contrast_window(in_block, test[block], frames), frames, total)
     else:
-        rows = window(args.start, args.frames, total)
+        rows = window(start, frames, total)
     here = dict(zip(models, map(_mean, errors(rows)), strict=True))
     overall = dict(zip(models, map(_mean, in_block), strict=True))
-    write_json(describe_window(clean, rows, block, here, overall, args.start is not None), args.out)
+    return describe_window(clean, rows, block, here, overall, start is not None)
 
 
 def describe_window(
@@ -133,18 +143,28 @@ def _clock(seconds: float) -> str:
 
 def cmd_animate(args) -> None:
     """Render original beside each model's reconstruction (MP4): the arena, every model on
-    the original (errors magnified), each model's per-frame error, and a close-up of each."""
+    the original (errors magnified), each model's per-frame error, and a close-up of each.
+    With --choose, choose the rows first, as choose-window does; with --page, write the
+    page that plays the video too, as video-page does."""
     from killipose.plots import MODEL_COLOURS
     from killipose.video import render_reconstruction
 
+    if args.choose is not None and (args.window is not None or args.frames is None):
+        raise InputError("--choose takes --frames (and --start), not --window")
     clean = prepared(args.cleandir, "pose")
-    rows = window_rows(args, len(clean.frame))
+    models = _models(args.model)
+    chosen = None
+    if args.choose is not None:
+        labelled = {label: model for _, label, model in models}
+        chosen = choose_window(clean, labelled, args.frames, args.start, args.cleandir)
+        rows = slice(chosen["start"], chosen["start"] + chosen["frames"])
+    else:
+        rows = window_rows(args, len(clean.frame))
     original = original_pixels(clean, rows)
     panels = {"original": original}
     colours = {}
-    for name, path in model_paths(args.model).items():
-        label = MODEL_LABELS.get(name, name)
-        panels[label] = reconstruct_pixels(load_model(path), clean, rows)
+    for name, label, model in models:
+        panels[label] = reconstruct_pixels(model, clean, rows)
         colours[label] = MODEL_COLOURS.get(name, "C0")
     shown = clean.frame.iloc[rows]
     render_reconstruction(
@@ -161,6 +181,11 @@ def cmd_animate(args) -> None:
         arena=arena_outline(clean),
         arena_reference=clean.to_arena(original, rows),
     )
+    if chosen is not None:
+        write_json(chosen, args.choose)
+    if args.page is not None:
+        about = chosen or (read_json(args.window) if args.window else {})
+        write_video_page(args.out, args.page, args.page_title or args.title, about.get("why", ""))
 
 
 def cmd_generate_poses(args) -> None:
@@ -211,6 +236,15 @@ def register(add) -> None:
         default=5.0,
         help="how many times larger the overlay draws each model's errors (default 5)",
     )
+    p.add_argument(
+        "--choose",
+        type=Path,
+        metavar="WINDOW",
+        help="choose the rows as choose-window does (--frames, and --start to set them), "
+        "write them and why to WINDOW (JSON), and render those",
+    )
+    p.add_argument("--page", type=Path, help="also write the HTML page that plays the video")
+    p.add_argument("--page-title", help="the page's title (default: --title)")
 
     p = add(cmd_generate_poses)
     p.add_argument("cleandir", type=Path, help="the cleaned table the VAE was fitted on")

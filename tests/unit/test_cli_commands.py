@@ -1,6 +1,7 @@
 """The figure and video commands, run in this process on small prepared data: what each
 writes, and the one-line error for each mistake a user can make with them."""
 
+import html
 import json
 import runpy
 import sys
@@ -111,6 +112,20 @@ def test_animate_renders_the_window_of_each_model(pose, tmp_path):
     assert "rows 590-599 of the cleaned table" in page.read_text()
 
 
+def test_animate_chooses_its_window_and_writes_its_page_as_the_other_commands_do(pose, tmp_path):
+    """The workflow's one job for the window, the video and its page."""
+    clean, window = str(pose / "clean"), tmp_path / "window.json"
+    assert main(["choose-window", clean, str(window), *model_args(pose), "--frames", "20"]) == 0
+    out, chosen, page = tmp_path / "a.mp4", tmp_path / "chosen.json", tmp_path / "a.html"
+    args = ["animate", clean, str(out), *model_args(pose), "--title", "T"]
+    assert main([*args, "--choose", str(chosen), "--frames", "20", "--page", str(page)]) == 0
+    assert json.loads(chosen.read_text()) == json.loads(window.read_text())
+    assert sum(1 for _ in imageio_ffmpeg.read_frames(str(out))) - 1 == 20
+    text = page.read_text()
+    assert "<video" in text and "<title>T</title>" in text
+    assert html.escape(json.loads(window.read_text())["why"]) in text
+
+
 def test_a_window_is_a_file_or_a_start_and_frames(pose, tmp_path, capsys):
     out = tmp_path / "w.png"
     latent = ["--latent", f"pca={pose / 'pca/latent.parquet'}"]
@@ -121,6 +136,10 @@ def test_a_window_is_a_file_or_a_start_and_frames(pose, tmp_path, capsys):
     assert main(["plot-latents", str(out), *latent, "--window", str(bad)]) == 2
     assert "bad.json: not a window file" in capsys.readouterr().err
     assert not out.exists()
+    video, both = tmp_path / "v.mp4", ["--choose", str(tmp_path / "c.json"), "--window", str(bad)]
+    assert main(["animate", str(pose / "clean"), str(video), *model_args(pose), *both]) == 2
+    assert "--choose takes --frames (and --start), not --window" in capsys.readouterr().err
+    assert not video.exists() and not (tmp_path / "c.json").exists()
 
 
 @pytest.mark.parametrize(

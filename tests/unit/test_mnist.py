@@ -109,7 +109,7 @@ def test_fetch_checks_checksums_and_keeps_nothing_bad(tmp_path, monkeypatch):
     assert not [p for p in (tmp_path / "data").iterdir() if p.name.startswith(".")]
 
 
-@pytest.mark.slow(seconds=30)
+@pytest.mark.slow(seconds=25)
 def test_the_science_holds_on_a_slice_of_mnist():
     data = load_mnist(SHIPPED)
     X = {s: data.images[data.split == s] for s in ("train", "val", "test")}

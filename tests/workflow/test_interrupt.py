@@ -40,7 +40,7 @@ CONFIG = {
 MODEL = "results/fish/models/linear-2d"
 
 
-@pytest.mark.slow(seconds=65)
+@pytest.mark.slow(seconds=60)
 def test_killed_workflow_leaves_no_finished_output_and_resumes(tmp_path):
     """Snakemake's side of a kill; a tiny table's resuming is test_resume's."""
     cwd = workdir(tmp_path)

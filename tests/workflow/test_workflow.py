@@ -28,7 +28,7 @@ SMALL = {
 }
 
 
-@pytest.mark.slow(seconds=250)
+@pytest.mark.slow(seconds=200)
 def test_default_workflow_on_a_small_synthetic_fish(small_run):
     cwd = small_run  # the run and its report, shared with the report's browser test
     out = cwd / "results" / "killifish"
@@ -107,7 +107,7 @@ def test_default_workflow_on_a_small_synthetic_fish(small_run):
     assert 'var metadata = {"datasets": 1, "fits (models x dimensions x seeds)": 3}' in html
 
 
-@pytest.mark.slow(seconds=135)
+@pytest.mark.slow(seconds=110)
 def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
     cwd = workdir(tmp_path)
     names = ("nose", "neck", "hip", "tailbase")
@@ -184,7 +184,7 @@ def test_any_table_of_this_shape_runs_through_a_configfile(tmp_path):
     assert "generated" in (cwd / "results/mouse_pq/animations/vae-walk-2d.html").read_text()
 
 
-@pytest.mark.slow(seconds=145)
+@pytest.mark.slow(seconds=110)
 def test_mnist_through_the_same_fit_and_embed_stages(tmp_path):
     cwd = workdir(tmp_path)
     shutil.copytree(ROOT / "data" / "mnist", cwd / "data" / "mnist")
@@ -259,7 +259,7 @@ def test_bad_config_stops_at_start_with_one_line_naming_the_key(tmp_path, config
     assert not (cwd / "results").exists()
 
 
-@pytest.mark.slow(seconds=140)
+@pytest.mark.slow(seconds=100)
 def test_a_real_tracker_file_runs_through_the_workflow_to_the_report(tmp_path):
     """DeepLabCut's own open-field predictions (H5) with the README's config, posture only."""
     cwd = workdir(tmp_path)

@@ -1,41 +1,23 @@
-rule choose_window:
-    """The rows the video and the latent figures show, and why: where the models differ
-    most in the test block, or the configured ones."""
+rule animate:
+    """Original beside each model's reconstruction, as a video, and the page that plays it;
+    the rows it shows, and why (the test block's stretch where the models differ most, or
+    the configured ones), for the latent figures too. One job: choosing the rows loads the
+    models and reconstructs the test block, which the video needs anyway."""
     input:
         table=rules.clean.output.table,
         models=lambda w: [
             f"{model_dir(w.dataset, m, w.dim)}/model.pt" for m in models_of(w.dataset)
         ],
     output:
-        f"{RESULTS}/{{dataset}}/animations/window-{{dim}}d.json",
-    log:
-        f"{RESULTS}/logs/{{dataset}}/choose_window-{{dim}}d.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/{{dataset}}/choose_window-{{dim}}d.tsv"
-    wildcard_constraints:
-        dataset=POSE,
-    threads: 1
-    resources:
-        mem_mb=3000,
-        runtime=10,
-    params:
-        cleandir=lambda w, input: os.path.dirname(input.table),
-        models=lambda w, input: name_args("model", models_of(w.dataset), input.models),
-        frames=lambda w: settings(w.dataset)["animation"]["frames"],
-        start=lambda w: settings(w.dataset)["window_start_arg"],
-    shell:
-        "killipose choose-window {params.cleandir:q} {output:q} {params.models} "
-        "--frames {params.frames} {params.start} 2> {log:q}"
-
-
-rule animate:
-    """Original beside each model's reconstruction, as a video."""
-    input:
-        table=rules.clean.output.table,
-        models=rules.choose_window.input.models,
-        window=rules.choose_window.output,
-    output:
-        f"{RESULTS}/{{dataset}}/animations/reconstruction-{{dim}}d.mp4",
+        video=f"{RESULTS}/{{dataset}}/animations/reconstruction-{{dim}}d.mp4",
+        window=f"{RESULTS}/{{dataset}}/animations/window-{{dim}}d.json",
+        page=report(
+            f"{RESULTS}/{{dataset}}/animations/reconstruction-{{dim}}d.html",
+            caption="../report/animation.rst",
+            category="{dataset}",
+            subcategory="3. Reconstructions",
+            labels={"figure": "reconstruction video", "latent dim": "{dim}"},
+        ),
     log:
         f"{RESULTS}/logs/{{dataset}}/animate-{{dim}}d.log",
     benchmark:
@@ -44,60 +26,32 @@ rule animate:
         dataset=POSE,
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=15,
+        mem_mb=3000,
+        runtime=20,
     params:
         cleandir=lambda w, input: os.path.dirname(input.table),
         models=lambda w, input: name_args("model", models_of(w.dataset), input.models),
+        frames=lambda w: settings(w.dataset)["animation"]["frames"],
+        start_arg=lambda w: settings(w.dataset)["window_start_arg"],
         fps=lambda w: settings(w.dataset)["animation_fps_arg"],
         magnify=lambda w: settings(w.dataset)["animation"]["magnify"],
         title=lambda w: f"{w.dataset}: reconstructions from {w.dim}-D",
-    shell:
-        "killipose animate {params.cleandir:q} {output:q} {params.models} "
-        "--window {input.window:q} {params.fps} --magnify {params.magnify} "
-        "--title {params.title:q} 2> {log:q}"
-
-
-rule video_page:
-    """The animation on a page of the report, playable in place."""
-    input:
-        video=rules.animate.output,
-        window=rules.choose_window.output,
-    output:
-        report(
-            f"{RESULTS}/{{dataset}}/animations/reconstruction-{{dim}}d.html",
-            caption="../report/animation.rst",
-            category="{dataset}",
-            subcategory="3. Reconstructions",
-            labels={"figure": "reconstruction video", "latent dim": "{dim}"},
-        ),
-    log:
-        f"{RESULTS}/logs/{{dataset}}/video_page-{{dim}}d.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/{{dataset}}/video_page-{{dim}}d.tsv"
-    wildcard_constraints:
-        dataset=POSE,
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        title=lambda w: f"{w.dataset}: original and reconstructions from {w.dim}-D",
+        page_title=lambda w: f"{w.dataset}: original and reconstructions from {w.dim}-D",
         # for the caption
         start=lambda w: settings(w.dataset)["animation"].get("start"),
-        frames=lambda w: settings(w.dataset)["animation"]["frames"],
         playback_fps=lambda w: settings(w.dataset)["animation"].get("fps"),
-        magnify=rules.animate.params.magnify,
     shell:
-        "killipose video-page {input.video:q} {output:q} --window {input.window:q} "
-        "--title {params.title:q} 2> {log:q}"
+        "killipose animate {params.cleandir:q} {output.video:q} {params.models} "
+        "--choose {output.window:q} --frames {params.frames} {params.start_arg} "
+        "--page {output.page:q} {params.fps} --magnify {params.magnify} "
+        "--title {params.title:q} --page-title {params.page_title:q} 2> {log:q}"
 
 
 rule plot_latents:
     """One model's latent dimensions over the animated window, and its latent path."""
     input:
         latent=f"{RESULTS}/{{dataset}}/models/{{model}}-{{dim}}d/latent.parquet",
-        window=rules.choose_window.output,
+        window=rules.animate.output.window,
     output:
         report(
             f"{RESULTS}/{{dataset}}/figures/latents-{{model}}-{{dim}}d.png",
@@ -134,7 +88,7 @@ rule plot_latents_together:
             f"{model_dir(w.dataset, m, w.dim)}/latent.parquet"
             for m in models_of(w.dataset)
         ],
-        window=rules.choose_window.output,
+        window=rules.animate.output.window,
     output:
         report(
             f"{RESULTS}/{{dataset}}/figures/latents-{{dim}}d.png",
