@@ -49,8 +49,8 @@ def cmd_choose_window(args) -> None:
     """Choose the rows a video shows: by default the test block's stretch where the models'
     per-frame errors differ most; with --start, those rows. Writes them and why (JSON)."""
     clean = prepared(args.cleandir, "pose")
-    models = {label: model for _, label, model in _models(args.model)}
-    write_json(choose_window(clean, models, args.frames, args.start, args.cleandir), args.out)
+    chosen = choose_window(clean, _models(args.model), args.frames, args.start, args.cleandir)
+    write_json(chosen, args.out)
 
 
 def _models(items: list[str]) -> list[tuple[str, str, object]]:
@@ -61,9 +61,10 @@ def _models(items: list[str]) -> list[tuple[str, str, object]]:
     ]
 
 
-def choose_window(clean, models: dict, frames: int, start: int | None, cleandir) -> dict:
+def choose_window(clean, models: list, frames: int, start: int | None, cleandir) -> dict:
     """The window file (:func:`describe_window`) of ``frames`` rows from ``start``, or by
-    default of the test block's stretch where the ``models`` (label: model) differ most."""
+    default of the test block's stretch where the ``models`` (:func:`_models`) differ most."""
+    models = {label: model for _, label, model in models}
     total = len(clean.frame)
     test = clean.frame["split"].to_numpy() == "test"
     if not test.any():
@@ -155,8 +156,7 @@ def cmd_animate(args) -> None:
     models = _models(args.model)
     chosen = None
     if args.choose is not None:
-        labelled = {label: model for _, label, model in models}
-        chosen = choose_window(clean, labelled, args.frames, args.start, args.cleandir)
+        chosen = choose_window(clean, models, args.frames, args.start, args.cleandir)
         rows = slice(chosen["start"], chosen["start"] + chosen["frames"])
     else:
         rows = window_rows(args, len(clean.frame))
